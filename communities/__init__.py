@@ -1,0 +1,1 @@
+"""Communities: visibility, scope, memberships and join requests."""

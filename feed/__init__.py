@@ -1,0 +1,1 @@
+"""Posts, comments, reactions, receipts, desk, selection, notifications and the portal."""

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from communities.models import Community
+from rse.accounts.models import User
+from rse.db_types import UTCDateTime, utcnow
+from rse.extensions import db
+
+QUALIFICATIONS = ("action", "information")
+PRIORITIES = ("flash", "immediate", "priority", "routine")  # most urgent first
+ADDRESSEE_KINDS = ("action", "information")
+TARGET_TYPES = ("user", "unit")
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        CheckConstraint(
+            "qualification IS NULL OR qualification IN ('action', 'information')",
+            name="known_qualification",
+        ),
+        CheckConstraint("priority IN ('flash', 'immediate', 'priority', 'routine')", name="known_priority"),
+        Index("ix_posts_community_id_id", "community_id", "id"),
+        Index("ix_posts_author_id_id", "author_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    qualification: Mapped[str | None] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(16), default="routine")
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    comment_count: Mapped[int] = mapped_column(default=0)
+
+    community: Mapped[Community] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    addressees: Mapped[list[PostAddressee]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    tag_rows: Mapped[list[PostTag]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def tags(self) -> list[str]:
+        return sorted(row.tag for row in self.tag_rows)
+
+
+class PostAddressee(db.Model):
+    """One target of a post: a person or a unit (meaning its whole subtree), for action or info."""
+
+    __tablename__ = "post_addressees"
+    __table_args__ = (
+        CheckConstraint("kind IN ('action', 'information')", name="known_kind"),
+        CheckConstraint("target_type IN ('user', 'unit')", name="known_target_type"),
+        Index("ix_post_addressees_target", "target_type", "target_id", "post_id"),
+    )
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    target_type: Mapped[str] = mapped_column(String(8), primary_key=True)
+    target_id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class PostTag(db.Model):
+    __tablename__ = "post_tags"
+    __table_args__ = (Index("ix_post_tags_tag_post", "tag", "post_id"),)
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class PostMention(db.Model):
+    __tablename__ = "post_mentions"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Comment(db.Model):
+    """A comment on a post; replies go one level deep (``parent_id`` names a top-level comment)."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_post_id_id", "post_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    author: Mapped[User] = relationship()

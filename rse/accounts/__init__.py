@@ -1,0 +1,1 @@
+"""Users, roles, passwords, browser sessions and personal API tokens."""

@@ -1,0 +1,126 @@
+"""Configuration from ``RSE_*`` environment variables.
+
+Every variable is listed with its default in the README. With nothing set, the app runs on the
+embedded default: SQLite and a Whoosh index inside the instance folder, and a secret key generated
+once and kept there.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_INSTANCE_DIR = Path.cwd() / "instance"
+
+# Largest request body accepted (bytes). Documented in the README; bigger bodies get a 413.
+MAX_CONTENT_LENGTH = 1 * 1024 * 1024
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete for the chosen environment."""
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    default: str | None
+    help: str
+
+
+# The single list of supported variables: read by ``load_config`` and printed in the README.
+ENV_VARS: tuple[EnvVar, ...] = (
+    EnvVar("RSE_ENV", "development", "`development`, `production` or `testing`."),
+    EnvVar("RSE_INSTANCE_DIR", "./instance", "Folder for the SQLite file, search index and secret key."),
+    EnvVar("RSE_DATABASE_URL", "sqlite:///<instance>/rse.sqlite3", "SQLAlchemy URL of the database."),
+    EnvVar("RSE_SECRET_KEY", "generated into <instance>/secret_key", "Signs sessions and CSRF tokens."),
+    EnvVar("RSE_SEARCH_DIR", "<instance>/search", "Whoosh index folder."),
+    EnvVar("RSE_SEARCH_BACKEND", "whoosh", "Search backend."),
+    EnvVar("RSE_REDIS_URL", "", "Redis URL: rate-limit storage and Socket.IO queue when set."),
+    EnvVar("RSE_DEBUG", "0", "Flask debug mode (refused in production)."),
+    EnvVar("RSE_LOGIN_LIMIT_ACCOUNT", "5 per minute;30 per hour", "Failed logins per account."),
+    EnvVar("RSE_LOGIN_LIMIT_ADDRESS", "20 per minute;200 per hour", "Failed logins per address."),
+    EnvVar("RSE_CORS_ORIGINS", "", "Comma-separated origins allowed for Socket.IO."),
+)
+
+
+def _env(name: str, environ: dict[str, str]) -> str | None:
+    value = environ.get(name)
+    return value if value not in (None, "") else None
+
+
+def _secret_key(instance_dir: Path, environ: dict[str, str], env: str) -> str:
+    explicit = _env("RSE_SECRET_KEY", environ)
+    if explicit:
+        return explicit
+    if env == "production":
+        raise ConfigError("RSE_SECRET_KEY must be set in production.")
+    key_file = instance_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_config(environ: dict[str, str] | None = None) -> dict:
+    """Build the Flask configuration mapping from the environment."""
+    environ = dict(os.environ if environ is None else environ)
+    env = _env("RSE_ENV", environ) or "development"
+    if env not in ("development", "production", "testing"):
+        raise ConfigError(f"RSE_ENV must be development, production or testing, not {env!r}.")
+    instance_dir = Path(_env("RSE_INSTANCE_DIR", environ) or DEFAULT_INSTANCE_DIR).resolve()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    debug = (_env("RSE_DEBUG", environ) or "0").lower() in ("1", "true", "yes", "on")
+    if env == "production" and debug:
+        raise ConfigError("Debug mode is refused in production (unset RSE_DEBUG).")
+    database_url = _env("RSE_DATABASE_URL", environ) or f"sqlite:///{instance_dir / 'rse.sqlite3'}"
+    redis_url = _env("RSE_REDIS_URL", environ)
+    production = env == "production"
+    origins = [o.strip() for o in (_env("RSE_CORS_ORIGINS", environ) or "").split(",") if o.strip()]
+    return {
+        "RSE_ENV": env,
+        "DEBUG": debug,
+        "TESTING": env == "testing",
+        "INSTANCE_DIR": str(instance_dir),
+        "SECRET_KEY": _secret_key(instance_dir, environ, env),
+        "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
+        "SEARCH_DIR": _env("RSE_SEARCH_DIR", environ) or str(instance_dir / "search"),
+        "SEARCH_BACKEND": _env("RSE_SEARCH_BACKEND", environ) or "whoosh",
+        "REDIS_URL": redis_url,
+        "CORS_ORIGINS": origins,
+        "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
+        "LOGIN_LIMIT_ACCOUNT": _env("RSE_LOGIN_LIMIT_ACCOUNT", environ) or "5 per minute;30 per hour",
+        "LOGIN_LIMIT_ADDRESS": _env("RSE_LOGIN_LIMIT_ADDRESS", environ) or "20 per minute;200 per hour",
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "WTF_CSRF_CHECK_DEFAULT": False,  # checked in rse.auth after the 401 decision
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "LANGUAGES": ["fr", "en"],
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+    }
+
+
+def _normalise_database_url(url: str) -> str:
+    # psycopg 3 is the driver we ship; plain postgresql:// URLs would ask for psycopg2.
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://") :]
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url[len("postgres://") :]
+    return url
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}

@@ -1,0 +1,7 @@
+// Small page helpers written for rse. Third-party code comes from the npm registry at set-up.
+(function () {
+  "use strict";
+  const token = document.querySelector('meta[name="csrf-token"]');
+  // Expose the CSRF token to scripts calling the API with the session cookie.
+  window.rse = { csrfToken: token ? token.content : null };
+})();

@@ -1,0 +1,1 @@
+"""The organisation tree: ministry > directorate > sub-directorate > office or post abroad."""

@@ -1,0 +1,1 @@
+"""Full-text search: document model, backends and the index writer."""
