@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup
 
 from rse.errors import DomainError
 
@@ -14,7 +14,7 @@ def _fail(error: DomainError) -> None:
     raise click.ClickException(f"{error.detail} {details}".strip())
 
 
-@click.group("users", help="Manage accounts.")
+@click.group("users", cls=AppGroup, help="Manage accounts.")
 def users_group():
     pass
 
@@ -68,7 +68,7 @@ def deactivate_user_command(email):
     click.echo(f"Deactivated {user.email}")
 
 
-@click.group("tokens", help="Manage personal API tokens.")
+@click.group("tokens", cls=AppGroup, help="Manage personal API tokens.")
 def tokens_group():
     pass
 
@@ -93,7 +93,7 @@ def create_token_command(email, name):
     click.echo(secret)
 
 
-@click.group("units", help="Manage the organisation tree.")
+@click.group("units", cls=AppGroup, help="Manage the organisation tree.")
 def units_group():
     pass
 

@@ -36,12 +36,14 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar("RSE_DATABASE_URL", "sqlite:///<instance>/rse.sqlite3", "SQLAlchemy URL of the database."),
     EnvVar("RSE_SECRET_KEY", "generated into <instance>/secret_key", "Signs sessions and CSRF tokens."),
     EnvVar("RSE_SEARCH_DIR", "<instance>/search", "Whoosh index folder."),
-    EnvVar("RSE_SEARCH_BACKEND", "whoosh", "Search backend."),
-    EnvVar("RSE_REDIS_URL", "", "Redis URL: rate-limit storage and Socket.IO queue when set."),
+    EnvVar(
+        "RSE_REDIS_URL",
+        "",
+        "Redis URL; when set, login throttling counters live there (shared by every process).",
+    ),
     EnvVar("RSE_DEBUG", "0", "Flask debug mode (refused in production)."),
     EnvVar("RSE_LOGIN_LIMIT_ACCOUNT", "5 per minute;30 per hour", "Failed logins per account."),
     EnvVar("RSE_LOGIN_LIMIT_ADDRESS", "20 per minute;200 per hour", "Failed logins per address."),
-    EnvVar("RSE_CORS_ORIGINS", "", "Comma-separated origins allowed for Socket.IO."),
 )
 
 
@@ -79,7 +81,6 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
     database_url = _env("RSE_DATABASE_URL", environ) or f"sqlite:///{instance_dir / 'rse.sqlite3'}"
     redis_url = _env("RSE_REDIS_URL", environ)
     production = env == "production"
-    origins = [o.strip() for o in (_env("RSE_CORS_ORIGINS", environ) or "").split(",") if o.strip()]
     return {
         "RSE_ENV": env,
         "DEBUG": debug,
@@ -88,9 +89,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SECRET_KEY": _secret_key(instance_dir, environ, env),
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
         "SEARCH_DIR": _env("RSE_SEARCH_DIR", environ) or str(instance_dir / "search"),
-        "SEARCH_BACKEND": _env("RSE_SEARCH_BACKEND", environ) or "whoosh",
         "REDIS_URL": redis_url,
-        "CORS_ORIGINS": origins,
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
         "LOGIN_LIMIT_ACCOUNT": _env("RSE_LOGIN_LIMIT_ACCOUNT", environ) or "5 per minute;30 per hour",
         "LOGIN_LIMIT_ADDRESS": _env("RSE_LOGIN_LIMIT_ADDRESS", environ) or "20 per minute;200 per hour",
