@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from communities.models import Community
@@ -103,3 +103,80 @@ class Comment(db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     author: Mapped[User] = relationship()
+
+
+class PostRecipient(db.Model):
+    """A person an addressed post reached, resolved when the post is written.
+
+    Units are expanded to the people of their subtree who can read the community, so that desks,
+    receipts and manager views are index ranges instead of tree walks at read time. The rows are a
+    snapshot: people who join a unit later do not receive its earlier posts.
+    """
+
+    __tablename__ = "post_recipients"
+    __table_args__ = (
+        CheckConstraint("kind IN ('action', 'information')", name="known_kind"),
+        Index("ix_post_recipients_user_kind", "user_id", "kind", "post_id"),
+    )
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    # "action" wins when a person is both an action and an information addressee.
+    kind: Mapped[str] = mapped_column(String(16))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PostRead(db.Model):
+    """The first time a person read a post."""
+
+    __tablename__ = "post_reads"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reaction(db.Model):
+    __tablename__ = "reactions"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    emoji: Mapped[str] = mapped_column(String(16), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Revision(db.Model):
+    """What changed in a post or a comment: who, when, and each field's old and new value."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (
+        CheckConstraint("target_type IN ('post', 'comment')", name="known_target_type"),
+        Index("ix_revisions_target", "target_type", "target_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_type: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[int]
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    changes: Mapped[dict] = mapped_column(JSON)
+
+    by: Mapped[User] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Moderation and other sensitive acts (deletions), kept for administrators."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_target", "target_type", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[int]
+    details: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -75,12 +75,14 @@ def _import_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from communities.api import blp as communities_api
+    from feed.api import blp as posts_api
     from rse import health, web
     from rse.accounts.api import blp as accounts_api
     from rse.units.api import blp as units_api
 
     api = app.extensions["rse_api"]
-    for blueprint in (accounts_api, units_api):
+    for blueprint in (accounts_api, units_api, communities_api, posts_api):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     app.register_blueprint(web.blp)

@@ -37,6 +37,19 @@ def _reset_postgres_schema(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """argon2id with the cheapest parameters: the suite hashes hundreds of passwords."""
+    from argon2 import PasswordHasher
+
+    from rse.accounts import passwords
+
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = original
+
+
 @pytest.fixture(scope="session")
 def app_config(tmp_path_factory):
     root = tmp_path_factory.mktemp("rse")

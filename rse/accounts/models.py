@@ -18,6 +18,8 @@ class User(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased, which makes uniqueness case-insensitive on every backend.
     email: Mapped[str] = mapped_column(String(254), unique=True)
+    # The e-mail's local part, which ``@mentions`` name (``@alice.martin``).
+    handle: Mapped[str] = mapped_column(String(254), index=True, default="")
     name: Mapped[str] = mapped_column(String(120))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     locale: Mapped[str] = mapped_column(String(8), default="fr")

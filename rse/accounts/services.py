@@ -65,6 +65,7 @@ def create_user(
         role_set.add("manager")
     user = User(
         email=email,
+        handle=email.split("@", 1)[0],
         name=name.strip(),
         unit_id=unit.id if unit else None,
         locale=locale,
