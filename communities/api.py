@@ -1,5 +1,5 @@
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func
 
 from communities import services
 from communities.models import Community, JoinRequest, Membership
@@ -29,15 +29,8 @@ def present(community: Community) -> dict:
 
 
 def present_many(communities: list[Community]) -> list[dict]:
-    ids = [community.id for community in communities]
-    pending = set(
-        db.session.scalars(
-            select(JoinRequest.community_id).where(
-                JoinRequest.user_id == current_user.id,
-                JoinRequest.status == "pending",
-                JoinRequest.community_id.in_(ids),
-            )
-        )
+    pending = services.communities_with_pending_request(
+        current_user, [community.id for community in communities]
     )
     return [
         {

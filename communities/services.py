@@ -138,6 +138,18 @@ def my_request_status(user: User, community: Community) -> str | None:
     return "pending" if _pending_request(community, user.id) is not None else None
 
 
+def communities_with_pending_request(user: User, community_ids: list[int]) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(JoinRequest.community_id).where(
+                JoinRequest.user_id == user.id,
+                JoinRequest.status == "pending",
+                JoinRequest.community_id.in_(community_ids),
+            )
+        )
+    )
+
+
 def _add_membership(community: Community, user_id: int, role: str = "member") -> Membership:
     membership = Membership(community_id=community.id, user_id=user_id, role=role, joined_at=utcnow())
     db.session.add(membership)
@@ -153,8 +165,9 @@ def join(user: User, community: Community) -> str:
     """``"member"`` for an open community, ``"pending"`` for a restricted one."""
     if permissions.membership_role(user, community) is not None:
         return "member"
-    if community.visibility == "secret" or not permissions.in_scope(user, community):
-        raise NotFound()
+    if not permissions.can_join(user, community):
+        # Only someone who may know the community gets here (see get_known_or_404).
+        raise Forbidden("This community is joined by its own ministry's agents or by invitation.")
     if community.visibility == "open":
         _add_membership(community, user.id)
         permissions.forget_memberships(user)

@@ -84,8 +84,13 @@ def _register_blueprints(app: Flask) -> None:
     api = app.extensions["rse_api"]
     for blueprint in (accounts_api, units_api, communities_api, posts_api):
         api.register_blueprint(blueprint)
+    from communities.views import blp as community_pages
+    from feed.views import blp as post_pages
+
     app.register_blueprint(health.blp)
     app.register_blueprint(web.blp)
+    app.register_blueprint(community_pages)
+    app.register_blueprint(post_pages)
 
 
 def _register_error_handlers(app: Flask) -> None:

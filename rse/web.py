@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -25,6 +24,7 @@ from sqlalchemy import func, select
 from rse.accounts import services as accounts
 from rse.errors import DomainError
 from rse.extensions import db, limiter
+from rse.forms import safe_next
 
 blp = Blueprint("web", __name__)
 
@@ -38,14 +38,6 @@ def _failed_login(response) -> bool:
 
 def _account_key() -> str:
     return "account:" + accounts.normalise_email(request.form.get("email", ""))
-
-
-def _safe_next(target: str | None) -> str:
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("web.home")
 
 
 @blp.route("/login", methods=["GET", "POST"])
@@ -77,7 +69,7 @@ def login():
     accounts.start_login_session(user, request.headers.get("User-Agent"))
     db.session.commit()
     login_user(user)
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(safe_next(request.args.get("next")))
 
 
 @blp.errorhandler(429)

@@ -1,0 +1,303 @@
+"""Who may see or do what, as one table: viewers x community visibilities x actions, through the API.
+
+Each row of ``MATRIX`` is one viewer facing one community; its cells are the statuses the rules in the
+issue call for, written out by hand (never computed from ``rse.permissions``). One test per row builds
+a small world, plays every action in a fixed order (reads first, writes on posts made for them, join
+last) and reports every cell that differs at once.
+
+Every 404 must also be indistinguishable from a request for an id that never existed: same status,
+same body apart from ``instance``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rse.extensions import db as _db
+
+NO_SUCH_ID = 987_654_321
+
+# Viewers
+#   anonymous            no credentials
+#   other_ministry       agent of MINARM, member of nothing
+#   non_member           agent of MEAE, member of nothing
+#   member               agent of MEAE, member of every community
+#   member_elsewhere     agent of MINARM, member of every community (members see theirs, any ministry)
+#   animator             agent of MEAE, animator of every community (and author of the "edit" post)
+#   curator              agent of MEAE with the curator role, member of nothing
+#   manager              agent of MEAE who manages the MEAE units, member of nothing
+#   admin                agent of MEAE with the admin role, member of nothing
+#   admin_elsewhere      agent of MINARM with the admin role, member of nothing
+#   deactivated          former member of everything whose account was deactivated
+#
+# Communities: open, restricted and secret are scoped to MEAE; inter is open and inter-ministerial.
+#
+# Actions
+#   list     is the community in GET /communities: "in", "out", or 401
+#   read     GET /communities/<id>/posts and GET /posts/<id> (both must answer this)
+#   post     POST /communities/<id>/posts
+#   comment  POST /posts/<id>/comments
+#   edit     PATCH /posts/<id> {"title"} on the animator's post
+#   qualify  PATCH /posts/<id> {"qualification": "information"} on a third person's post
+#   delete   DELETE /posts/<id> on a third person's post
+#   join     POST /communities/<id>/join (200 {"status": "member"}, 202 {"status": "pending"})
+
+ACTIONS = ("list", "read", "post", "comment", "edit", "qualify", "delete", "join")
+
+# fmt: off
+MATRIX = [
+    # viewer              community     list   read post comment edit qualify delete join
+    ("anonymous",         "open",       401,   401, 401, 401,    401, 401,    401,   401),
+    ("anonymous",         "restricted", 401,   401, 401, 401,    401, 401,    401,   401),
+    ("anonymous",         "secret",     401,   401, 401, 401,    401, 401,    401,   401),
+    ("anonymous",         "inter",      401,   401, 401, 401,    401, 401,    401,   401),
+
+    ("other_ministry",    "open",       "out", 404, 404, 404,    404, 404,    404,   404),
+    ("other_ministry",    "restricted", "out", 404, 404, 404,    404, 404,    404,   404),
+    ("other_ministry",    "secret",     "out", 404, 404, 404,    404, 404,    404,   404),
+    ("other_ministry",    "inter",      "in",  200, 201, 201,    403, 403,    403,   200),
+
+    ("non_member",        "open",       "in",  200, 201, 201,    403, 403,    403,   200),
+    ("non_member",        "restricted", "in",  403, 403, 403,    403, 403,    403,   202),
+    ("non_member",        "secret",     "out", 404, 404, 404,    404, 404,    404,   404),
+    ("non_member",        "inter",      "in",  200, 201, 201,    403, 403,    403,   200),
+
+    ("member",            "open",       "in",  200, 201, 201,    403, 403,    403,   200),
+    ("member",            "restricted", "in",  200, 201, 201,    403, 403,    403,   200),
+    ("member",            "secret",     "in",  200, 201, 201,    403, 403,    403,   200),
+    ("member",            "inter",      "in",  200, 201, 201,    403, 403,    403,   200),
+
+    ("member_elsewhere",  "open",       "in",  200, 201, 201,    403, 403,    403,   200),
+    ("member_elsewhere",  "restricted", "in",  200, 201, 201,    403, 403,    403,   200),
+    ("member_elsewhere",  "secret",     "in",  200, 201, 201,    403, 403,    403,   200),
+    ("member_elsewhere",  "inter",      "in",  200, 201, 201,    403, 403,    403,   200),
+
+    ("animator",          "open",       "in",  200, 201, 201,    200, 200,    204,   200),
+    ("animator",          "restricted", "in",  200, 201, 201,    200, 200,    204,   200),
+    ("animator",          "secret",     "in",  200, 201, 201,    200, 200,    204,   200),
+    ("animator",          "inter",      "in",  200, 201, 201,    200, 200,    204,   200),
+
+    ("curator",           "open",       "in",  200, 201, 201,    403, 403,    403,   200),
+    ("curator",           "restricted", "in",  403, 403, 403,    403, 403,    403,   202),
+    ("curator",           "secret",     "out", 404, 404, 404,    404, 404,    404,   404),
+    ("curator",           "inter",      "in",  200, 201, 201,    403, 403,    403,   200),
+
+    ("manager",           "open",       "in",  200, 201, 201,    403, 403,    403,   200),
+    ("manager",           "restricted", "in",  403, 403, 403,    403, 403,    403,   202),
+    ("manager",           "secret",     "out", 404, 404, 404,    404, 404,    404,   404),
+    ("manager",           "inter",      "in",  200, 201, 201,    403, 403,    403,   200),
+
+    # Admins read open and restricted communities of any ministry (moderation) and may delete there;
+    # they write only where an agent of their own could, and never see a secret community.
+    ("admin",             "open",       "in",  200, 201, 201,    403, 403,    204,   200),
+    ("admin",             "restricted", "in",  200, 403, 403,    403, 403,    204,   202),
+    ("admin",             "secret",     "out", 404, 404, 404,    404, 404,    404,   404),
+    ("admin",             "inter",      "in",  200, 201, 201,    403, 403,    204,   200),
+
+    # An admin of another ministry knows MEAE's open and restricted communities, so a refused write or
+    # join there is a 403 (the caller may know the object exists), not a 404.
+    ("admin_elsewhere",   "open",       "in",  200, 403, 403,    403, 403,    204,   403),
+    ("admin_elsewhere",   "restricted", "in",  200, 403, 403,    403, 403,    204,   403),
+    ("admin_elsewhere",   "secret",     "out", 404, 404, 404,    404, 404,    404,   404),
+    ("admin_elsewhere",   "inter",      "in",  200, 201, 201,    403, 403,    204,   200),
+
+    ("deactivated",       "open",       401,   401, 401, 401,    401, 401,    401,   401),
+    ("deactivated",       "restricted", 401,   401, 401, 401,    401, 401,    401,   401),
+    ("deactivated",       "secret",     401,   401, 401, 401,    401, 401,    401,   401),
+    ("deactivated",       "inter",      401,   401, 401, 401,    401, 401,    401,   401),
+]
+# fmt: on
+
+COMMUNITIES = {
+    # key: (visibility, scoped to MEAE?)
+    "open": ("open", True),
+    "restricted": ("restricted", True),
+    "secret": ("secret", True),
+    "inter": ("open", False),
+}
+
+
+@pytest.fixture
+def world(app) -> dict:
+    """Users, communities, memberships, posts and tokens, straight through the services.
+
+    Users have no password (no hashing): the API is reached with personal tokens.
+    """
+    from communities import services as communities
+    from feed import posts
+    from rse import permissions
+    from rse.accounts.models import User
+    from rse.accounts.services import create_token, create_user, deactivate_user
+    from rse.units.services import ensure_path
+
+    with app.app_context():
+        meae = ensure_path("MEAE/DGM/Afrique")
+        minarm = ensure_path("MINARM/EMA")
+        meae_root = ensure_path("MEAE")
+
+        def person(key, unit, roles=(), manages=()):
+            return create_user(
+                email=f"{key}@example.gouv.fr",
+                name=key.replace("_", " ").title(),
+                password=None,
+                roles=list(roles),
+                unit=unit,
+                manages=list(manages),
+            )
+
+        users = {
+            "animator": person("animator", meae),
+            "writer": person("writer", meae),  # author of the posts that others qualify and delete
+            "member": person("member", meae),
+            "member_elsewhere": person("member_elsewhere", minarm),
+            "deactivated": person("deactivated", meae),
+            "other_ministry": person("other_ministry", minarm),
+            "non_member": person("non_member", meae),
+            "curator": person("curator", meae, roles=["curator"]),
+            "manager": person("manager", meae, manages=[meae_root]),
+            "admin": person("admin", meae, roles=["admin"]),
+            "admin_elsewhere": person("admin_elsewhere", minarm, roles=["admin"]),
+        }
+        world: dict = {"communities": {}, "posts": {}}
+        for key, (visibility, scoped) in COMMUNITIES.items():
+            community = communities.create_community(
+                users["animator"],
+                name=f"Communauté {key}",
+                visibility=visibility,
+                ministry_id=meae_root.id if scoped else None,
+            )
+            for name in ("writer", "member", "member_elsewhere", "deactivated"):
+                communities.add_member(users["animator"], community, users[name].id)
+            for user in users.values():
+                permissions.forget_memberships(user)
+
+            def write(author, title, community=community):
+                return posts.create_post(author, community, title=title, body="Texte").id
+
+            world["communities"][key] = community.id
+            world["posts"][key] = {
+                "read": write(users["writer"], "À lire"),
+                "comment": write(users["writer"], "À commenter"),
+                "edit": write(users["animator"], "De l'animateur"),
+                "qualify": write(users["writer"], "À qualifier"),
+                "delete": write(users["writer"], "À supprimer"),
+            }
+        _db.session.commit()
+        tokens = {key: create_token(user, "matrix")[1] for key, user in users.items()}
+        # A former member: deactivation revokes their tokens; the one the matrix uses is made
+        # afterwards, so that an inactive account's unrevoked token is shown to be refused too.
+        tokens["deactivated_revoked"] = tokens["deactivated"]
+        deactivate_user(users["deactivated"])
+        tokens["deactivated"] = create_token(users["deactivated"], "after deactivation")[1]
+        _db.session.commit()
+        assert _db.session.get(User, users["deactivated"].id).active is False
+        _db.session.remove()
+    tokens["anonymous"] = None
+    world["tokens"] = tokens
+    return world
+
+
+def _problem_without_instance(response) -> dict:
+    body = dict(response.get_json() or {})
+    body.pop("instance", None)
+    return body
+
+
+def _perform(client, world, community_key, action):
+    """Do one action; return (response, the same request on an id that never existed)."""
+    community_id = world["communities"][community_key]
+    post_ids = world["posts"][community_key]
+    if action == "post":
+        payload = {"title": "Nouveau", "body": "Texte"}
+        return (
+            client.post(f"/api/v1/communities/{community_id}/posts", json=payload),
+            lambda: client.post(f"/api/v1/communities/{NO_SUCH_ID}/posts", json=payload),
+        )
+    if action == "comment":
+        payload = {"body": "Un commentaire"}
+        return (
+            client.post(f"/api/v1/posts/{post_ids['comment']}/comments", json=payload),
+            lambda: client.post(f"/api/v1/posts/{NO_SUCH_ID}/comments", json=payload),
+        )
+    if action in ("edit", "qualify"):
+        payload = {"title": "Titre changé"} if action == "edit" else {"qualification": "information"}
+        return (
+            client.patch(f"/api/v1/posts/{post_ids[action]}", json=payload),
+            lambda: client.patch(f"/api/v1/posts/{NO_SUCH_ID}", json=payload),
+        )
+    if action == "delete":
+        return (
+            client.delete(f"/api/v1/posts/{post_ids['delete']}"),
+            lambda: client.delete(f"/api/v1/posts/{NO_SUCH_ID}"),
+        )
+    if action == "join":
+        return (
+            client.post(f"/api/v1/communities/{community_id}/join"),
+            lambda: client.post(f"/api/v1/communities/{NO_SUCH_ID}/join"),
+        )
+    raise AssertionError(action)
+
+
+@pytest.mark.parametrize(
+    ("viewer", "community", "expected"),
+    [(viewer, community, dict(zip(ACTIONS, cells, strict=True))) for viewer, community, *cells in MATRIX],
+    ids=[f"{row[0]}-{row[1]}" for row in MATRIX],
+)
+def test_permission_matrix(app, world, viewer, community, expected):
+    from tests.conftest import ApiClient
+
+    client = ApiClient(app.test_client(), world["tokens"][viewer])
+    community_id = world["communities"][community]
+    mismatches: list[str] = []
+
+    def check(action, response, wanted, missing=None):
+        cell = f"{viewer} x {community} x {action}"
+        if response.status_code != wanted:
+            mismatches.append(f"{cell}: expected {wanted}, got {response.status_code} {response.get_json()}")
+            return
+        if wanted == 404 and missing is not None:
+            hidden, absent = _problem_without_instance(response), _problem_without_instance(missing())
+            if hidden != absent:
+                mismatches.append(f"{cell}: 404 body {hidden} differs from a missing id's {absent}")
+        if action == "join" and wanted in (200, 202):
+            status = (response.get_json() or {}).get("status")
+            if status != ("member" if wanted == 200 else "pending"):
+                mismatches.append(f"{cell}: {wanted} with body {response.get_json()}")
+
+    # list
+    listing = client.get("/api/v1/communities?limit=100")
+    if expected["list"] == 401:
+        check("list", listing, 401)
+    elif listing.status_code != 200:
+        mismatches.append(f"{viewer} x {community} x list: got {listing.status_code}")
+    else:
+        listed = community_id in {item["id"] for item in listing.get_json()["items"]}
+        if listed != (expected["list"] == "in"):
+            mismatches.append(f"{viewer} x {community} x list: expected {expected['list']}, listed={listed}")
+
+    # read: the community's posts, and one post
+    read_post = world["posts"][community]["read"]
+    check(
+        "read (posts list)",
+        client.get(f"/api/v1/communities/{community_id}/posts"),
+        expected["read"],
+        lambda: client.get(f"/api/v1/communities/{NO_SUCH_ID}/posts"),
+    )
+    check(
+        "read (post)",
+        client.get(f"/api/v1/posts/{read_post}"),
+        expected["read"],
+        lambda: client.get(f"/api/v1/posts/{NO_SUCH_ID}"),
+    )
+
+    # writes, each on its own post, join last since it changes the viewer's membership
+    for action in ("post", "comment", "edit", "qualify", "delete", "join"):
+        response, missing = _perform(client, world, community, action)
+        check(action, response, expected[action], missing)
+
+    if viewer == "deactivated":
+        revoked = ApiClient(app.test_client(), world["tokens"]["deactivated_revoked"])
+        if revoked.get("/api/v1/communities").status_code != 401:
+            mismatches.append("deactivated: the token revoked at deactivation still works")
+
+    assert not mismatches, "\n" + "\n".join(mismatches)
