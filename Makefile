@@ -33,7 +33,7 @@ node_modules/.installed: package.json
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d rse/translations
+	$(BIN)/pybabel -q compile --use-fuzzy -d rse/translations
 
 # Debian's Chromium drives the browser tests; no browser is downloaded.
 browser:
@@ -43,8 +43,8 @@ browser:
 
 # Refresh the French catalogue after changing user-facing strings.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o rse/translations/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i rse/translations/messages.pot -d rse/translations --no-location --omit-header
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -o rse/translations/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel -q update -i rse/translations/messages.pot -d rse/translations --ignore-obsolete --no-fuzzy-matching -w 100
 
 clean:
 	rm -rf $(VENV) node_modules instance

@@ -104,6 +104,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "WTF_CSRF_CHECK_DEFAULT": False,  # checked in rse.auth after the 401 decision
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "fr",
+        # Times are stored in UTC and shown in the administrations' home time zone.
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "LANGUAGES": ["fr", "en"],
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from rse.accounts import services as accounts
 from rse.errors import DomainError
 from rse.extensions import db, limiter
-from rse.forms import safe_next
+from rse.forms import flash_domain_error, safe_next
 
 blp = Blueprint("web", __name__)
 
@@ -119,7 +119,7 @@ def create_token():
         token, secret = accounts.create_token(current_user, request.form.get("name"))
     except DomainError as error:
         db.session.rollback()
-        flash(error.detail, "error")
+        flash_domain_error(error)
         return redirect(url_for("web.profile"))
     db.session.commit()
     return render_template(
@@ -145,9 +145,7 @@ def change_password():
         )
     except DomainError as error:
         db.session.rollback()
-        for messages in error.errors.values():
-            for message in messages:
-                flash(_(message), "error")
+        flash_domain_error(error)
         return redirect(url_for("web.profile"))
     db.session.commit()
     flash(_("Your password was changed."), "success")
