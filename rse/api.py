@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import marshmallow as ma
@@ -162,8 +163,45 @@ def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         values = None
     if not isinstance(values, list) or len(values) != arity:
-        abort_problem(400, "The cursor is not valid.", {"cursor": ["Not a cursor from this list."]})
+        _bad_cursor()
     return values
+
+
+def _bad_cursor():
+    abort_problem(400, "The cursor is not valid.", {"cursor": ["Not a cursor from this list."]})
+
+
+def _typed_cursor_values(values: list[Any], columns: Sequence[Any]) -> list[Any]:
+    """Cursor values checked against the sort columns' types (a forged cursor is a 400, not a 500)."""
+    typed = []
+    for value, column in zip(values, columns, strict=True):
+        try:
+            expected = column.type.python_type
+        except (AttributeError, NotImplementedError):
+            expected = type(value)
+        try:
+            if expected is datetime:
+                value = datetime.fromisoformat(value)
+            elif not isinstance(value, expected) or isinstance(value, bool):
+                _bad_cursor()
+        except (TypeError, ValueError):
+            _bad_cursor()
+        typed.append(value)
+    return typed
+
+
+def _after(columns: Sequence[Any], values: Sequence[Any], descending: Sequence[bool]):
+    """Rows strictly after ``values`` in the given order (a row comparison when directions agree)."""
+    from sqlalchemy import and_, or_, tuple_
+
+    if len(set(descending)) == 1:
+        key, bound = tuple_(*columns), tuple_(*values)
+        return key < bound if descending[0] else key > bound
+    clauses = []
+    for index, (column, value, desc) in enumerate(zip(columns, values, descending, strict=True)):
+        equal_before = [col == val for col, val in zip(columns[:index], values[:index], strict=True)]
+        clauses.append(and_(*equal_before, column < value if desc else column > value))
+    return or_(*clauses)
 
 
 def keyset_page(
@@ -173,21 +211,25 @@ def keyset_page(
     cursor: str | None,
     key_columns: Sequence[Any],
     key_of: Callable[[Any], Sequence[Any]],
-    descending: bool = True,
+    descending: bool | Sequence[bool] = True,
+    scalars: bool = True,
     session=None,
 ) -> dict[str, Any]:
-    """Run ``stmt`` one page at a time, ordered by ``key_columns`` (the last one unique)."""
-    from sqlalchemy import tuple_
+    """Run ``stmt`` one page at a time, ordered by ``key_columns`` (together unique, none NULL).
 
+    ``descending`` is one direction for all columns or one per column. ``key_of`` gives a row's
+    values for the columns, JSON-serialisable (datetimes as ISO strings).
+    """
     from rse.extensions import db
 
     session = session or db.session
+    directions = [descending] * len(key_columns) if isinstance(descending, bool) else list(descending)
     after = decode_cursor(cursor, len(key_columns))
     if after is not None:
-        key = tuple_(*key_columns)
-        stmt = stmt.where(key < tuple_(*after) if descending else key > tuple_(*after))
-    order = [col.desc() if descending else col.asc() for col in key_columns]
-    rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
+        stmt = stmt.where(_after(key_columns, _typed_cursor_values(after, key_columns), directions))
+    order = [col.desc() if desc else col.asc() for col, desc in zip(key_columns, directions, strict=True)]
+    result = session.execute(stmt.order_by(*order).limit(limit + 1))
+    rows = list(result.scalars() if scalars else result)
     has_more = len(rows) > limit
     rows = rows[:limit]
     return {"items": rows, "next": encode_cursor(key_of(rows[-1])) if has_more and rows else None}

@@ -61,3 +61,12 @@ def test_like_wildcards_in_queries_are_literal(api, make_user, make_unit):
     client = api(make_user())
     assert client.get("/api/v1/units?q=%25").get_json()["items"] == []
     assert client.get("/api/v1/units?q=_").get_json()["items"] == []
+
+
+def test_forged_cursor_values_are_400_not_500(api, make_user):
+    from rse.api import encode_cursor
+
+    client = api(make_user())
+    for values in ([{"a": 1}, 2], ["MEAE", "x"], [True, 1], ["MEAE", None]):
+        response = client.get(f"/api/v1/units?cursor={encode_cursor(values)}")
+        assert response.status_code == 400, values
