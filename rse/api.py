@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -192,8 +193,10 @@ def _typed_cursor_values(values: list[Any], columns: Sequence[Any]) -> list[Any]
 
 def _after(columns: Sequence[Any], values: Sequence[Any], descending: Sequence[bool]):
     """Rows strictly after ``values`` in the given order (a row comparison when directions agree)."""
-    from sqlalchemy import and_, or_, tuple_
+    from sqlalchemy import and_, literal, or_, tuple_
 
+    # Typed binds, so that each value is converted as its column is (times on SQLite above all).
+    values = [literal(value, type_=column.type) for value, column in zip(values, columns, strict=True)]
     if len(set(descending)) == 1:
         key, bound = tuple_(*columns), tuple_(*values)
         return key < bound if descending[0] else key > bound
@@ -239,6 +242,7 @@ class PageSchema(ma.Schema):
     next = ma.fields.String(allow_none=True)
 
 
+@functools.cache
 def page_schema(item_schema: type[ma.Schema]) -> type[ma.Schema]:
     """The ``{"items": [...], "next": ...}`` envelope for an item schema."""
     name = item_schema.__name__.removesuffix("Schema") + "PageSchema"

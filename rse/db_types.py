@@ -18,6 +18,10 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime
     cache_ok = True
 
+    @property
+    def python_type(self):
+        return datetime
+
     def load_dialect_impl(self, dialect):
         return dialect.type_descriptor(DateTime(timezone=dialect.name == "postgresql"))
 

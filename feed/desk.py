@@ -1,0 +1,188 @@
+"""The agent's desk: what I must do (À faire), what I should read (À lire), what I did (Fait).
+
+Action items come from ``post_recipients`` (one row per person reached, written with the post).
+Information items are either addressed to me (also in ``post_recipients``) or unaddressed
+information posts of my communities, written since I joined; reading one stores a read mark.
+Every list goes through ``permissions.readable_posts``: a post I can no longer read leaves my desk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, case, exists, func, insert, literal, or_, select
+
+from communities.models import Membership
+from feed.models import PRIORITIES, Post, PostAddressee, PostRead, PostRecipient, PostTag
+from rse import permissions
+from rse.accounts.models import User
+from rse.db_types import utcnow
+from rse.extensions import db
+
+PRIORITY_RANK = case({priority: rank for rank, priority in enumerate(PRIORITIES)}, value=Post.priority)
+# Undated actions sort after every dated one.
+NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class DeskFilters:
+    priority: str | None = None
+    community_id: int | None = None
+    tag: str | None = None
+    author_id: int | None = None
+    after: datetime | None = None
+    before: datetime | None = None
+    overdue: bool | None = None
+    unread: bool | None = None
+
+
+def _read_by(user: User):
+    return exists().where(PostRead.post_id == Post.id, PostRead.user_id == user.id)
+
+
+def _filtered(stmt, filters: DeskFilters, user: User, now: datetime):
+    if filters.priority:
+        stmt = stmt.where(Post.priority == filters.priority)
+    if filters.community_id:
+        stmt = stmt.where(Post.community_id == filters.community_id)
+    if filters.tag:
+        tag = filters.tag.lower().lstrip("#")
+        stmt = stmt.where(exists().where(PostTag.post_id == Post.id, PostTag.tag == tag))
+    if filters.author_id:
+        stmt = stmt.where(Post.author_id == filters.author_id)
+    if filters.after:
+        stmt = stmt.where(Post.created_at >= filters.after)
+    if filters.before:
+        stmt = stmt.where(Post.created_at < filters.before)
+    if filters.overdue is True:
+        stmt = stmt.where(Post.due_at < now)
+    elif filters.overdue is False:
+        stmt = stmt.where(or_(Post.due_at.is_(None), Post.due_at >= now))
+    if filters.unread is True:
+        stmt = stmt.where(~_read_by(user))
+    elif filters.unread is False:
+        stmt = stmt.where(_read_by(user))
+    return stmt
+
+
+def _my_actions(user: User, done: bool):
+    condition = PostRecipient.done_at.is_not(None) if done else PostRecipient.done_at.is_(None)
+    return (
+        select(Post)
+        .join(PostRecipient, PostRecipient.post_id == Post.id)
+        .where(
+            PostRecipient.user_id == user.id,
+            PostRecipient.kind == "action",
+            condition,
+            Post.qualification == "action",
+            permissions.readable_posts(user),
+        )
+    )
+
+
+def todo_query(user: User, filters: DeskFilters = DeskFilters(), now: datetime | None = None):
+    return _filtered(_my_actions(user, done=False), filters, user, now or utcnow())
+
+
+def done_query(user: User, filters: DeskFilters = DeskFilters(), now: datetime | None = None):
+    return _filtered(_my_actions(user, done=True), filters, user, now or utcnow())
+
+
+def _for_me_to_read(user: User):
+    """Information addressed to me, or unaddressed information of my communities since I joined."""
+    addressed_to_me = exists().where(
+        PostRecipient.post_id == Post.id,
+        PostRecipient.user_id == user.id,
+        PostRecipient.kind == "information",
+    )
+    unaddressed = ~exists().where(PostAddressee.post_id == Post.id, PostAddressee.kind == "information")
+    member_since = exists().where(
+        Membership.community_id == Post.community_id,
+        Membership.user_id == user.id,
+        Membership.joined_at <= Post.created_at,
+    )
+    return or_(
+        addressed_to_me,
+        and_(Post.qualification == "information", unaddressed, member_since),
+    )
+
+
+def toread_query(user: User, filters: DeskFilters = DeskFilters(), now: datetime | None = None):
+    """Unread information for me (``unread=False`` lists what I have already read instead)."""
+    stmt = select(Post).where(
+        _for_me_to_read(user), Post.author_id != user.id, permissions.readable_posts(user)
+    )
+    if filters.unread is None:
+        filters = DeskFilters(**{**filters.__dict__, "unread": True})
+    return _filtered(stmt, filters, user, now or utcnow())
+
+
+def _counts_by_priority(stmt, now: datetime, with_overdue: bool) -> dict:
+    inner = stmt.with_only_columns(Post.priority, Post.due_at).subquery()
+    rows = db.session.execute(
+        select(
+            inner.c.priority,
+            func.count(),
+            func.sum(case((inner.c.due_at < now, 1), else_=0)),
+        ).group_by(inner.c.priority)
+    ).all()
+    by_priority = dict.fromkeys(PRIORITIES, 0)
+    overdue = 0
+    for priority, count, late in rows:
+        by_priority[priority] = count
+        overdue += late or 0
+    result = {"total": sum(by_priority.values()), "by_priority": by_priority}
+    if with_overdue:
+        result["overdue"] = overdue
+    return result
+
+
+def counts(user: User, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    done_total = db.session.scalar(
+        select(func.count()).select_from(done_query(user, now=now).with_only_columns(Post.id).subquery())
+    )
+    return {
+        "todo": _counts_by_priority(todo_query(user, now=now), now, with_overdue=True),
+        "toread": _counts_by_priority(toread_query(user, now=now), now, with_overdue=True),
+        "done": {"total": done_total},
+    }
+
+
+def mark_read(user: User, filters: DeskFilters = DeskFilters()) -> int:
+    """Mark every unread item of a filtered À lire list read, in one INSERT ... SELECT."""
+    now = utcnow()
+    unread = toread_query(user, DeskFilters(**{**filters.__dict__, "unread": True}), now)
+    ids = unread.with_only_columns(literal(user.id), Post.id, literal(now, type_=PostRead.read_at.type))
+    inserted = db.session.execute(
+        insert(PostRead).from_select(["user_id", "post_id", "read_at"], ids).returning(PostRead.post_id)
+    )
+    return len(inserted.all())
+
+
+def todo_order():
+    """À faire: flash first, then the soonest due date (undated last), then the oldest."""
+    return [PRIORITY_RANK, due_sort_key(), Post.created_at, Post.id], [False, False, False, False]
+
+
+def due_sort_key():
+    return func.coalesce(Post.due_at, literal(NO_DUE_DATE, type_=Post.due_at.type))
+
+
+def toread_order():
+    """À lire: flash first, then the newest."""
+    return [PRIORITY_RANK, Post.created_at, Post.id], [False, True, True]
+
+
+def done_order():
+    """Fait: latest done first."""
+    return [PostRecipient.done_at, Post.id], [True, True]
+
+
+def my_done_at(user: User, post: Post) -> datetime:
+    return db.session.scalar(
+        select(PostRecipient.done_at).where(
+            PostRecipient.post_id == post.id, PostRecipient.user_id == user.id
+        )
+    )
