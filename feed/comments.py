@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from feed import notifications
 from feed.models import AuditEvent, Comment, Post, Reaction, Revision
 from feed.posts import get_post_or_404
 from feed.rendering import render_markdown
@@ -50,6 +51,10 @@ def create_comment(user: User, post: Post, body: str, parent_id: int | None = No
     )
     db.session.add(comment)
     db.session.execute(update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count + 1))
+    replied_to = {post.author_id}
+    if parent_id is not None:
+        replied_to.add(db.session.get(Comment, parent_id).author_id)
+    notifications.notify(replied_to, "reply", actor=user, post=post)
     db.session.flush()
     db.session.refresh(post, ["comment_count"])
     return comment

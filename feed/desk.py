@@ -143,10 +143,14 @@ def counts(user: User, now: datetime | None = None) -> dict:
     done_total = db.session.scalar(
         select(func.count()).select_from(done_query(user, now=now).with_only_columns(Post.id).subquery())
     )
+    from feed import notifications, selection
+
     return {
         "todo": _counts_by_priority(todo_query(user, now=now), now, with_overdue=True),
         "toread": _counts_by_priority(toread_query(user, now=now), now, with_overdue=True),
         "done": {"total": done_total},
+        "selection": selection.open_count(user),
+        "notifications": notifications.unread_count(user),
     }
 
 

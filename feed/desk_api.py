@@ -56,6 +56,8 @@ class DeskCountsSchema(ma.Schema):
     todo = ma.fields.Nested(ListCountsSchema)
     toread = ma.fields.Nested(ListCountsSchema)
     done = ma.fields.Nested(DoneCountsSchema)
+    selection = ma.fields.Integer(metadata={"description": "Open items of my selection (managers)."})
+    notifications = ma.fields.Integer(metadata={"description": "Unread notifications."})
 
 
 class MarkedSchema(ma.Schema):
@@ -90,6 +92,10 @@ def _rank(post: Post) -> int:
 @blp.get("")
 @blp.response(200, DeskCountsSchema)
 def get_counts():
+    from feed import notifications
+
+    notifications.refresh_due_notifications(current_user)
+    db.session.commit()
     return desk.counts(current_user)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from communities.models import Community
@@ -180,3 +180,70 @@ class AuditEvent(db.Model):
     target_type: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[int]
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+SELECTION_STATUSES = ("open", "kept", "closed", "forwarded")
+
+
+class SelectionItem(db.Model):
+    """A post forwarded to one level of the hierarchy: the managers of ``unit_id`` have it."""
+
+    __tablename__ = "selection_items"
+    __table_args__ = (
+        UniqueConstraint("post_id", "unit_id", name="uq_selection_items_post_unit"),
+        CheckConstraint("status IN ('open', 'kept', 'closed', 'forwarded')", name="known_status"),
+        CheckConstraint("priority IN ('flash', 'immediate', 'priority', 'routine')", name="known_priority"),
+        Index("ix_selection_items_unit_status", "unit_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    priority: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    post: Mapped[Post] = relationship()
+
+
+class SelectionNote(db.Model):
+    """One step of the chain: who forwarded, kept or closed an item, from which unit, and why."""
+
+    __tablename__ = "selection_notes"
+    __table_args__ = (
+        CheckConstraint("action IN ('forward', 'keep', 'close')", name="known_action"),
+        Index("ix_selection_notes_item_id", "item_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("selection_items.id", ondelete="CASCADE"))
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    action: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    priority: Mapped[str | None] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    by: Mapped[User] = relationship()
+
+
+NOTIFICATION_KINDS = ("action", "mention", "reply", "due_soon", "overdue", "forward", "published", "veille")
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    # The portal arrives with its own issue; the column is ready for it.
+    portal_item_id: Mapped[int | None]
+    selection_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("selection_items.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from communities.models import Community
 from feed import addressees as addressing
+from feed import notifications
 from feed.models import (
     PRIORITIES,
     QUALIFICATIONS,
@@ -110,15 +111,38 @@ def _check_rules(fields: dict, community: Community) -> tuple[list, list, dict]:
     return action, information, errors
 
 
-def _set_tags_and_mentions(post: Post, tags: list[str]) -> None:
+def _set_tags_and_mentions(post: Post, tags: list[str]) -> set[int]:
+    """Store the tags and the mentions written in the body; return the mentioned people's ids."""
     post.tag_rows = [PostTag(tag=tag) for tag in tags]
     handles = parse_mentions(post.body)
     db.session.query(PostMention).filter(PostMention.post_id == post.id).delete()
-    if handles:
-        mentioned = db.session.scalars(
-            select(User.id).where(User.handle.in_(handles), User.active.is_(True))
-        ).all()
-        db.session.add_all(PostMention(post_id=post.id, user_id=user_id) for user_id in set(mentioned))
+    if not handles:
+        return set()
+    mentioned = set(
+        db.session.scalars(select(User.id).where(User.handle.in_(handles), User.active.is_(True))).all()
+    )
+    db.session.add_all(PostMention(post_id=post.id, user_id=user_id) for user_id in mentioned)
+    return mentioned
+
+
+def _notify_mentions(post: Post, actor: User, user_ids: set[int]) -> None:
+    """Only people who can read the post hear about it."""
+    readers = [
+        user.id
+        for user in db.session.scalars(select(User).where(User.id.in_(user_ids)))
+        if permissions.can_read_post(user, post)
+    ]
+    notifications.notify(readers, "mention", actor=actor, post=post)
+
+
+def _action_recipient_ids(post: Post) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(PostRecipient.user_id).where(
+                PostRecipient.post_id == post.id, PostRecipient.kind == "action"
+            )
+        )
+    )
 
 
 def create_post(
@@ -163,8 +187,10 @@ def create_post(
     post.community = community
     db.session.add(post)
     db.session.flush()
-    _set_tags_and_mentions(post, fields["tags"])
+    mentioned = _set_tags_and_mentions(post, fields["tags"])
     addressing.replace(post, action, information)
+    notifications.notify_action_recipients(post, author)
+    _notify_mentions(post, author, mentioned)
     db.session.flush()
     return post
 
@@ -225,9 +251,15 @@ def update_post(user: User, post: Post, changes: dict) -> Post:
     post.priority = wanted["priority"]
     post.due_at = wanted["due_at"]
     post.updated_at = utcnow()
-    _set_tags_and_mentions(post, wanted["tags"])
+    mentioned_before = set(
+        db.session.scalars(select(PostMention.user_id).where(PostMention.post_id == post.id))
+    )
+    mentioned = _set_tags_and_mentions(post, wanted["tags"])
+    _notify_mentions(post, user, mentioned - mentioned_before)
     if {"qualification", "action_addressees", "info_addressees"} & diff.keys():
+        acting_before = _action_recipient_ids(post)
         addressing.replace(post, action, information)
+        notifications.notify_action_recipients(post, user, only_new_since=acting_before)
     db.session.add(Revision(target_type="post", target_id=post.id, by_id=user.id, changes=diff))
     db.session.flush()
     return post

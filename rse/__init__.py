@@ -79,12 +79,13 @@ def _register_blueprints(app: Flask) -> None:
     from feed.api import blp as posts_api
     from feed.desk_api import blp as desk_api
     from feed.manager_api import blp as manager_api
+    from feed.selection_api import blp as selection_api
     from rse import health, web
     from rse.accounts.api import blp as accounts_api
     from rse.units.api import blp as units_api
 
     api = app.extensions["rse_api"]
-    for blueprint in (accounts_api, units_api, communities_api, posts_api, desk_api, manager_api):
+    for blueprint in (accounts_api, units_api, communities_api, posts_api, desk_api, manager_api, selection_api):
         api.register_blueprint(blueprint)
     from communities.views import blp as community_pages
     from feed.views import blp as post_pages

@@ -1,0 +1,166 @@
+"""Stored notifications: created by the services that cause them, checked again when shown.
+
+A notification about content the user can no longer read is never shown (nor counted), so losing
+access to a community silences everything about it at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, insert, literal, or_, select, update
+
+from feed.models import Notification, Post, PostRecipient
+from rse import permissions
+from rse.accounts.models import User
+from rse.db_types import utcnow
+from rse.extensions import db
+
+DUE_SOON = timedelta(hours=24)
+
+
+def notify(user_ids, kind: str, *, actor: User | None = None, post: Post | None = None, **links) -> None:
+    now = utcnow()
+    rows = [
+        {
+            "user_id": user_id,
+            "kind": kind,
+            "actor_id": actor.id if actor else None,
+            "post_id": post.id if post else None,
+            "created_at": now,
+            **links,
+        }
+        for user_id in set(user_ids)
+        if actor is None or user_id != actor.id
+    ]
+    if rows:
+        db.session.execute(insert(Notification), rows)
+
+
+def notify_action_recipients(post: Post, actor: User, only_new_since: set[int] | None = None) -> None:
+    """One notification per person who must act, in one INSERT ... SELECT (units can be large)."""
+    recipients = select(
+        PostRecipient.user_id,
+        literal("action"),
+        literal(actor.id),
+        literal(post.id),
+        literal(utcnow(), type_=Notification.created_at.type),
+    ).where(
+        PostRecipient.post_id == post.id,
+        PostRecipient.kind == "action",
+        PostRecipient.user_id != actor.id,
+    )
+    if only_new_since:
+        recipients = recipients.where(PostRecipient.user_id.not_in(only_new_since))
+    db.session.execute(
+        insert(Notification).from_select(["user_id", "kind", "actor_id", "post_id", "created_at"], recipients)
+    )
+
+
+def refresh_due_notifications(user: User, now: datetime | None = None) -> None:
+    """Add the due-soon and overdue notices of my open actions that are not stored yet.
+
+    Computed when the user looks (desk or notifications), so no scheduler is needed to store them.
+    """
+    now = now or utcnow()
+    for kind, window in (
+        ("overdue", Post.due_at < now),
+        ("due_soon", Post.due_at.between(now, now + DUE_SOON)),
+    ):
+        already = select(Notification.post_id).where(
+            Notification.user_id == user.id, Notification.kind == kind
+        )
+        missing = db.session.scalars(
+            select(Post.id)
+            .join(PostRecipient, PostRecipient.post_id == Post.id)
+            .where(
+                PostRecipient.user_id == user.id,
+                PostRecipient.kind == "action",
+                PostRecipient.done_at.is_(None),
+                Post.due_at.is_not(None),
+                window,
+                Post.id.not_in(already),
+                permissions.readable_posts(user),
+            )
+        ).all()
+        if missing:
+            db.session.execute(
+                insert(Notification),
+                [
+                    {"user_id": user.id, "kind": kind, "post_id": post_id, "created_at": now}
+                    for post_id in missing
+                ],
+            )
+
+
+def _visible(user: User):
+    readable = select(Post.id).where(permissions.readable_posts(user))
+    return and_(
+        Notification.user_id == user.id,
+        or_(Notification.post_id.is_(None), Notification.post_id.in_(readable)),
+    )
+
+
+def notifications_query(user: User, unread: bool | None = None):
+    stmt = select(Notification).where(_visible(user))
+    if unread is True:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    elif unread is False:
+        stmt = stmt.where(Notification.read_at.is_not(None))
+    return stmt
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Notification).where(_visible(user), Notification.read_at.is_(None))
+    )
+
+
+def mark_read(user: User, ids: list[int] | None = None) -> int:
+    stmt = (
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    if ids is not None:
+        stmt = stmt.where(Notification.id.in_(ids))
+    return len(db.session.execute(stmt.returning(Notification.id)).all())
+
+
+def describe(notification: Notification, post_titles: dict[int, str], actor_names: dict[int, str]) -> str:
+    """A sentence in the reader's language."""
+    title = post_titles.get(notification.post_id, "")
+    actor = actor_names.get(notification.actor_id, "")
+    texts = {
+        "action": lambda: _("%(actor)s asks you to act: %(title)s", actor=actor, title=title),
+        "mention": lambda: _("%(actor)s mentioned you in: %(title)s", actor=actor, title=title),
+        "reply": lambda: _("%(actor)s replied in: %(title)s", actor=actor, title=title),
+        "due_soon": lambda: _("Due within 24 hours: %(title)s", title=title),
+        "overdue": lambda: _("Overdue: %(title)s", title=title),
+        "forward": lambda: _("%(actor)s forwarded to your selection: %(title)s", actor=actor, title=title),
+        "published": lambda: _("Published on the portal: %(title)s", title=title),
+        "veille": lambda: _("New match for a saved search: %(title)s", title=title),
+    }
+    return texts.get(notification.kind, lambda: title)()
+
+
+def present(notifications: list[Notification]) -> list[dict]:
+    post_ids = {n.post_id for n in notifications if n.post_id}
+    actor_ids = {n.actor_id for n in notifications if n.actor_id}
+    titles = dict(db.session.execute(select(Post.id, Post.title).where(Post.id.in_(post_ids))).all())
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(actor_ids))).all())
+    return [
+        {
+            "id": n.id,
+            "kind": n.kind,
+            "read": n.read_at is not None,
+            "created_at": n.created_at,
+            "actor": {"id": n.actor_id, "name": names.get(n.actor_id)} if n.actor_id else None,
+            "post_id": n.post_id,
+            "portal_item_id": n.portal_item_id,
+            "selection_item_id": n.selection_item_id,
+            "text": describe(n, titles, names),
+        }
+        for n in notifications
+    ]
