@@ -250,4 +250,16 @@ def login(app):
 
 
 def pytest_configure(config):
-    os.environ.setdefault("RSE_INSTANCE_DIR", tempfile.mkdtemp(prefix="rse-instance-"))
+    # Anything that builds the app from the environment alone stays out of the working tree.
+    if "RSE_INSTANCE_DIR" not in os.environ:
+        config._rse_instance_dir = tempfile.mkdtemp(prefix="rse-instance-")
+        os.environ["RSE_INSTANCE_DIR"] = config._rse_instance_dir
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    instance_dir = getattr(config, "_rse_instance_dir", None)
+    if instance_dir:
+        shutil.rmtree(instance_dir, ignore_errors=True)
+        os.environ.pop("RSE_INSTANCE_DIR", None)
