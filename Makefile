@@ -39,7 +39,7 @@ translations: $(VENV)/.installed
 browser:
 	@command -v chromium >/dev/null 2>&1 || ( \
 		echo "Installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null )
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null )
 
 # Refresh the French catalogue after changing user-facing strings.
 messages: $(VENV)/.installed

@@ -11,7 +11,7 @@ from communities.models import VISIBILITIES, Community, JoinRequest, Membership
 from rse import permissions
 from rse.accounts.models import User
 from rse.db_types import contains_pattern, utcnow
-from rse.errors import Conflict, Forbidden, Invalid, NotFound
+from rse.errors import Conflict, Forbidden, Invalid, NotFound, _l
 from rse.extensions import db
 from rse.units.models import Unit
 
@@ -90,7 +90,7 @@ def create_community(
         errors["visibility"] = [f"One of {', '.join(VISIBILITIES)}."]
     slug = slugify(slug or name)
     if db.session.scalar(select(Community.id).where(Community.slug == slug)) is not None:
-        errors["slug" if slug else "name"] = ["Another community already uses this address."]
+        errors["slug" if slug else "name"] = [_l("Another community already uses this address.")]
     if errors:
         raise Invalid("The community cannot be created.", errors)
     community = Community(
@@ -188,7 +188,7 @@ def _animator_count(community: Community) -> int:
 
 def _remove_membership(community: Community, membership: Membership) -> None:
     if membership.role == "animator" and _animator_count(community) <= 1:
-        raise Conflict("A community keeps at least one animator: name another one first.")
+        raise Conflict(_l("A community keeps at least one animator: name another one first."))
     db.session.delete(membership)
     db.session.execute(
         update(Community).where(Community.id == community.id).values(member_count=Community.member_count - 1)
@@ -202,7 +202,7 @@ def leave(user: User, community: Community) -> None:
     if membership is None:
         pending = _pending_request(community, user.id)
         if pending is None:
-            raise Conflict("You are not a member of this community.")
+            raise Conflict(_l("You are not a member of this community."))
         pending.status = "declined"  # withdrawing a request
         pending.decided_at = utcnow()
         pending.decided_by_id = user.id
@@ -226,10 +226,10 @@ def add_member(
     require_animator(user, community)
     target = db.session.get(User, user_id)
     if target is None or not target.active:
-        raise Invalid("Unknown user.", {"user_id": ["No active user with this id."]})
+        raise Invalid("Unknown user.", {"user_id": [_l("No active user with this id.")]})
     existing = _membership(community, user_id)
     if existing is not None:
-        raise Conflict("This person is already a member.")
+        raise Conflict(_l("This person is already a member."))
     pending = _pending_request(community, user_id)
     membership = _add_membership(community, user_id, role)
     if pending is not None:
@@ -245,7 +245,7 @@ def change_member_role(user: User, community: Community, user_id: int, role: str
     if membership is None:
         raise NotFound()
     if membership.role == "animator" and role != "animator" and _animator_count(community) <= 1:
-        raise Conflict("A community keeps at least one animator: name another one first.")
+        raise Conflict(_l("A community keeps at least one animator: name another one first."))
     membership.role = role
     permissions.forget_memberships(user)
     return membership

@@ -8,6 +8,7 @@ from communities.models import Community
 from feed.models import PostAddressee, PostRecipient
 from rse import permissions
 from rse.accounts.models import User
+from rse.errors import _l
 from rse.extensions import db
 from rse.units.models import Unit
 
@@ -23,15 +24,17 @@ def validate(community: Community, field: str, items: list[dict]) -> tuple[list[
         if item["type"] == "user":
             person = db.session.get(User, item["id"])
             if person is None or not person.active:
-                errors[f"{field}.{index}.id"] = ["Unknown person."]
+                errors[f"{field}.{index}.id"] = [_l("Unknown person.")]
             elif not permissions.can_read_community(person, community):
-                errors[f"{field}.{index}.id"] = [f"{person.name} cannot read this community."]
+                errors[f"{field}.{index}.id"] = [_l("%(name)s cannot read this community.", name=person.name)]
         else:
             unit = db.session.get(Unit, item["id"])
             if unit is None:
-                errors[f"{field}.{index}.id"] = ["Unknown unit."]
+                errors[f"{field}.{index}.id"] = [_l("Unknown unit.")]
             elif not _unit_has_readers(unit, community):
-                errors[f"{field}.{index}.id"] = [f"Nobody in {unit.path} can read this community."]
+                errors[f"{field}.{index}.id"] = [
+                    _l("Nobody in %(unit)s can read this community.", unit=unit.path)
+                ]
         targets.append(key)
     return targets, errors
 

@@ -11,7 +11,7 @@ from feed.rendering import render_markdown
 from rse import permissions
 from rse.accounts.models import User
 from rse.db_types import utcnow
-from rse.errors import Conflict, Forbidden, Invalid, NotFound
+from rse.errors import Conflict, Forbidden, Invalid, NotFound, _l
 from rse.extensions import db
 
 # A small fixed palette keeps reactions meaningful and the counts readable.
@@ -36,7 +36,7 @@ def create_comment(user: User, post: Post, body: str, parent_id: int | None = No
     if parent_id is not None:
         parent = db.session.get(Comment, parent_id)
         if parent is None or parent.post_id != post.id or parent.deleted_at is not None:
-            raise Invalid("Unknown comment to reply to.", {"parent_id": ["Not a comment of this post."]})
+            raise Invalid("Unknown comment to reply to.", {"parent_id": [_l("Not a comment of this post.")]})
         if parent.parent_id is not None:
             parent_id = parent.parent_id  # replies stay one level deep: answer the thread
     now = utcnow()
@@ -100,7 +100,7 @@ def add_reaction(user: User, post: Post, emoji: str) -> None:
     if emoji not in REACTIONS:
         raise Invalid("Unknown reaction.", {"emoji": [f"One of {' '.join(REACTIONS)}."]})
     if db.session.get(Reaction, (post.id, user.id, emoji)) is not None:
-        raise Conflict("You already reacted with this emoji.")
+        raise Conflict(_l("You already reacted with this emoji."))
     db.session.add(Reaction(post_id=post.id, user_id=user.id, emoji=emoji))
 
 

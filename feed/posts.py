@@ -24,7 +24,7 @@ from feed.rendering import parse_mentions, parse_tags, render_markdown
 from rse import permissions
 from rse.accounts.models import User
 from rse.db_types import utcnow
-from rse.errors import Forbidden, Invalid, NotFound
+from rse.errors import Forbidden, Invalid, NotFound, _l
 from rse.extensions import db
 from rse.units.models import Unit
 
@@ -99,15 +99,15 @@ def _check_rules(fields: dict, community: Community) -> tuple[list, list, dict]:
     errors.update(action_errors)
     errors.update(info_errors)
     if qualification == "action" and not fields["action_addressees"]:
-        errors.setdefault("action_addressees", ["An action post needs at least one action addressee."])
+        errors.setdefault("action_addressees", [_l("An action post needs at least one action addressee.")])
     if qualification != "action" and fields["action_addressees"]:
-        errors.setdefault("action_addressees", ["Only action posts have action addressees."])
+        errors.setdefault("action_addressees", [_l("Only action posts have action addressees.")])
     if qualification is None and fields["info_addressees"]:
-        errors.setdefault("info_addressees", ["Qualify the post to address it."])
+        errors.setdefault("info_addressees", [_l("Qualify the post to address it.")])
     if fields["due_at"] is not None and qualification != "action":
-        errors["due_at"] = ["Only action posts have a due date."]
+        errors["due_at"] = [_l("Only action posts have a due date.")]
     if len(fields["tags"]) > MAX_TAGS:
-        errors["tags"] = [f"At most {MAX_TAGS} tags."]
+        errors["tags"] = [_l("At most %(count)d tags.", count=MAX_TAGS)]
     return action, information, errors
 
 

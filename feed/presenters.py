@@ -91,7 +91,8 @@ def present_posts(viewer: User, posts: list[Post]) -> list[dict]:
             "my_reactions": my_reactions.get(post.id, []),
             "created_at": post.created_at,
             "updated_at": post.updated_at,
-            "read_at": reads.get(post.id),
+            # Authors have read what they wrote.
+            "read_at": reads.get(post.id) or (post.created_at if post.author_id == viewer.id else None),
             "done_at": mine[post.id].done_at if post.id in mine else None,
             "is_action_for_me": post.id in mine and mine[post.id].kind == "action",
         }

@@ -13,9 +13,11 @@ from feed.comments import REACTIONS
 from feed.models import PRIORITIES
 from feed.presenters import present_post
 from rse import permissions
+from rse.accounts.models import User
 from rse.errors import DomainError, Forbidden
 from rse.extensions import db
 from rse.forms import flash_domain_error, parse_addressees, parse_local_datetime, parse_tags, safe_next
+from rse.units.models import Unit
 
 blp = Blueprint("post", __name__, template_folder="templates")
 
@@ -35,6 +37,22 @@ def _post_fields(form) -> dict:
         if qualification == "action"
         else None,
         "tags": parse_tags(form.get("tags", "")),
+    }
+
+
+def _chosen_addressees(form) -> dict[str, list[dict]]:
+    """The addressees picked in a refused form, with their names, so the picker shows them again."""
+
+    def named(ref: dict) -> dict:
+        if ref["type"] == "user":
+            found = db.session.get(User, ref["id"])
+            return {**ref, "name": found.name if found else None}
+        found = db.session.get(Unit, ref["id"])
+        return {**ref, "name": found.path if found else None}
+
+    return {
+        field: [named(ref) for ref in parse_addressees(form.getlist(field))[:50]]
+        for field in ("action_addressees", "info_addressees")
     }
 
 
@@ -64,7 +82,12 @@ def compose(slug: str):
                 flash(_("Your post was published."), "success")
                 return redirect(url_for("post.show", post_id=post.id))
     return render_template(
-        "feed/compose.html", community=community, form=request.form, priorities=PRIORITIES, post=None
+        "feed/compose.html",
+        community=community,
+        form=request.form,
+        chosen=_chosen_addressees(request.form),
+        priorities=PRIORITIES,
+        post=None,
     )
 
 
@@ -122,6 +145,7 @@ def edit(post_id: int):
         "feed/compose.html",
         community=post.community,
         form=request.form,
+        chosen=_chosen_addressees(request.form),
         priorities=PRIORITIES,
         post=present_post(current_user, post),
     )

@@ -3,6 +3,36 @@
 from __future__ import annotations
 
 
+class Message(str):
+    """An English message, as the API says it, that a page can still show translated.
+
+    It keeps its template and values so that ``translate`` can look the template up in the
+    catalogue; ``_l`` marks it for extraction (``pybabel extract -k _l``).
+    """
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, **params):
+        message = super().__new__(cls, template % params if params else template)
+        message.template = template
+        message.params = params
+        return message
+
+
+def _l(template: str, **params) -> Message:
+    return Message(template, **params)
+
+
+def translate(message: str) -> str:
+    """The message in the current request's language."""
+    from flask_babel import gettext
+
+    if isinstance(message, Message):
+        return gettext(message.template, **message.params)
+    return gettext(message)
+
+
 class DomainError(Exception):
     status = 400
     title = "Bad Request"

@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import flash, url_for
-from flask_babel import gettext as _
 
-from rse.errors import DomainError
+from rse.errors import DomainError, translate
 
 
 def flash_domain_error(error: DomainError) -> None:
@@ -16,9 +15,9 @@ def flash_domain_error(error: DomainError) -> None:
     if error.errors:
         for messages in error.errors.values():
             for message in messages:
-                flash(_(message), "error")
+                flash(translate(message), "error")
     else:
-        flash(_(error.detail), "error")
+        flash(translate(error.detail), "error")
 
 
 def parse_addressees(values: list[str]) -> list[dict]:

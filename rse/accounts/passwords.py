@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from rse.errors import _l
+
 MIN_LENGTH = 8
 MAX_LENGTH = 128
 
@@ -15,9 +17,9 @@ _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
 
 def policy_errors(password: str) -> list[str]:
     if len(password) < MIN_LENGTH:
-        return [f"At least {MIN_LENGTH} characters."]
+        return [_l("At least %(count)d characters.", count=MIN_LENGTH)]
     if len(password) > MAX_LENGTH:
-        return [f"At most {MAX_LENGTH} characters."]
+        return [_l("At most %(count)d characters.", count=MAX_LENGTH)]
     return []
 
 

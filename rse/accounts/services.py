@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from rse.accounts.models import GRANTABLE_ROLES, ApiToken, LoginSession, ManagedUnit, User, UserRole
 from rse.accounts.passwords import hash_password, needs_rehash, policy_errors, verify_password
 from rse.db_types import utcnow
-from rse.errors import Conflict, Invalid, NotFound
+from rse.errors import Conflict, Invalid, NotFound, _l
 from rse.extensions import db
 from rse.units.models import Unit
 
@@ -92,7 +92,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
-        raise Invalid("The password was not changed.", {"current_password": ["Incorrect."]})
+        raise Invalid("The password was not changed.", {"current_password": [_l("Incorrect.")]})
     errors = policy_errors(new)
     if errors:
         raise Invalid("The password was not changed.", {"new_password": errors})
@@ -158,7 +158,9 @@ def create_token(user: User, name: str | None = None) -> tuple[ApiToken, str]:
     """Create a token and return it with its secret, which is never stored nor shown again."""
     name = (name or "").strip() or "token"
     if len(name) > 100:
-        raise Invalid("The token was not created.", {"name": ["At most 100 characters."]})
+        raise Invalid(
+            _l("The token was not created."), {"name": [_l("At most %(count)d characters.", count=100)]}
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=_digest(secret), created_at=utcnow())
     db.session.add(token)

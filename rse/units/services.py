@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from rse.errors import Invalid
+from rse.errors import Invalid, _l
 from rse.extensions import db
 from rse.units.models import Unit
 
@@ -16,7 +16,7 @@ def split_path(path: str) -> list[str]:
     if not parts or any(not part for part in parts):
         raise Invalid("A unit path names each level, separated by '/'.", {"path": ["Empty level."]})
     if len(parts) > MAX_DEPTH:
-        raise Invalid("Too many levels.", {"path": [f"At most {MAX_DEPTH} levels."]})
+        raise Invalid("Too many levels.", {"path": [_l("At most %(count)d levels.", count=MAX_DEPTH)]})
     if any(len(part) > 120 for part in parts):
         raise Invalid("A level name is too long.", {"path": ["At most 120 characters a level."]})
     return parts

@@ -111,3 +111,88 @@ def make_communities(app):
             db.session.remove()
 
     return factory
+
+
+@pytest.fixture
+def make_community(app):
+    """``make_community(animator_id, name, visibility, members=[user_id, ...])``: created through the
+    services (counters, scope and animator as on the page), in the animator's ministry unless
+    ``inter``; ``requests`` are people asking to join. Returns its slug."""
+    from communities import services
+    from rse.accounts.models import User
+    from rse.extensions import db
+
+    def factory(
+        animator_id: int,
+        name: str,
+        visibility: str = "open",
+        *,
+        members=(),
+        requests=(),
+        description: str = "",
+        inter: bool = False,
+    ) -> str:
+        with app.app_context():
+            animator = db.session.get(User, animator_id)
+            community = services.create_community(
+                animator,
+                name=name,
+                visibility=visibility,
+                description=description,
+                ministry_id=None if inter else services.UNSET,
+            )
+            for user_id in members:
+                services.add_member(animator, community, user_id)
+            for user_id in requests:
+                services.join(db.session.get(User, user_id), community)
+            db.session.commit()
+            slug = community.slug
+            db.session.remove()
+        return slug
+
+    return factory
+
+
+@pytest.fixture
+def make_post(app):
+    """``make_post(author_id, slug, title, body, **fields)``: a post written through the services;
+    addressees are ``"unit:<id>"`` or ``"user:<id>"`` strings, as the picker sends them. Its id."""
+    from communities.models import Community
+    from feed import posts
+    from rse.accounts.models import User
+    from rse.extensions import db
+    from rse.forms import parse_addressees
+
+    def factory(author_id: int, slug: str, title: str, body: str, **fields) -> int:
+        for kind in ("action_addressees", "info_addressees"):
+            fields[kind] = parse_addressees(fields.get(kind, []))
+        with app.app_context():
+            community = db.session.scalar(db.select(Community).where(Community.slug == slug))
+            post = posts.create_post(
+                db.session.get(User, author_id), community, title=title, body=body, **fields
+            )
+            db.session.commit()
+            post_id = post.id
+            db.session.remove()
+        return post_id
+
+    return factory
+
+
+@pytest.fixture
+def make_comment(app):
+    """``make_comment(author_id, post_id, body, parent_id=None)``: a comment or a reply; its id."""
+    from feed import comments, posts
+    from rse.accounts.models import User
+    from rse.extensions import db
+
+    def factory(author_id: int, post_id: int, body: str, parent_id: int | None = None) -> int:
+        with app.app_context():
+            author = db.session.get(User, author_id)
+            comment = comments.create_comment(author, posts.get_post_or_404(author, post_id), body, parent_id)
+            db.session.commit()
+            comment_id = comment.id
+            db.session.remove()
+        return comment_id
+
+    return factory

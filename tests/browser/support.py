@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "rse" / "translations"
@@ -33,3 +36,46 @@ def compile_translations() -> bool:
     # Flask-Babel caches the catalogue of each locale, an empty one if it was missing: forget it.
     babel.domain_instance.cache.clear()
     return True
+
+
+# axe-core (from the npm registry, ``make setup`` runs ``npm install``) is injected into the page
+# under test; nothing is fetched from outside hosts.
+BLOCKING = {"serious", "critical"}
+
+
+def axe_violations(page, options: dict | None = None) -> list[dict]:
+    """Runs axe-core in the page and returns its serious and critical violations."""
+    if not AXE_SCRIPT.exists():
+        pytest.fail(f"{AXE_SCRIPT} is missing: run `make setup` (npm install) first.", pytrace=False)
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    results = page.evaluate(
+        """async (options) => {
+            const {context, ...runOptions} = options;
+            return await axe.run(context || document, {resultTypes: ["violations"], ...runOptions});
+        }""",
+        options or {},
+    )
+    return [v for v in results["violations"] if v["impact"] in BLOCKING]
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})"
+        )
+        for node in violation["nodes"][:5]:
+            lines.append(f"    {json.dumps(node['target'])}: {node['failureSummary']}".replace("\n", " "))
+    return "\n".join(lines)
+
+
+def assert_accessible(page, options: dict | None = None) -> None:
+    """No serious or critical axe-core violation in the page as it is now."""
+    violations = axe_violations(page, options)
+    assert not violations, f"axe found problems on {page.url}:\n{describe(violations)}"
+
+
+def assert_no_horizontal_scroll(page, width: int) -> None:
+    """The page fits ``width`` CSS pixels: nothing makes it scroll sideways."""
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, f"{page.url} scrolls sideways: {scroll_width} px wide for {width} px"

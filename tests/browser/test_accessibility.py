@@ -6,47 +6,12 @@ each page; nothing is fetched from outside hosts.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import AXE_SCRIPT
+from tests.browser.support import assert_accessible
 
 pytestmark = pytest.mark.browser
-
-BLOCKING = {"serious", "critical"}
-
-
-def axe_violations(page, options: dict | None = None) -> list[dict]:
-    """Runs axe-core in the page and returns its serious and critical violations."""
-    if not AXE_SCRIPT.exists():
-        pytest.fail(f"{AXE_SCRIPT} is missing: run `make setup` (npm install) first.", pytrace=False)
-    page.add_script_tag(path=str(AXE_SCRIPT))
-    results = page.evaluate(
-        """async (options) => {
-            const {context, ...runOptions} = options;
-            return await axe.run(context || document, {resultTypes: ["violations"], ...runOptions});
-        }""",
-        options or {},
-    )
-    return [v for v in results["violations"] if v["impact"] in BLOCKING]
-
-
-def describe(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(
-            f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})"
-        )
-        for node in violation["nodes"][:5]:
-            lines.append(f"    {json.dumps(node['target'])}: {node['failureSummary']}".replace("\n", " "))
-    return "\n".join(lines)
-
-
-def assert_accessible(page, options: dict | None = None) -> None:
-    violations = axe_violations(page, options)
-    assert not violations, f"axe found problems on {page.url}:\n{describe(violations)}"
 
 
 def test_the_login_page_is_accessible(page, make_user, log_in):

@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.support import assert_no_horizontal_scroll
+
 pytestmark = pytest.mark.browser
 
 MOBILE = {"width": 360, "height": 740}
@@ -62,11 +64,6 @@ def test_the_profile_page_creates_a_token_shown_once_and_revokes_it(page, make_u
     expect(page.get_by_text("Vous n’avez aucun jeton actif.")).to_be_visible()
 
 
-def _assert_no_horizontal_scroll(page, width: int) -> None:
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= width, f"{page.url} scrolls sideways: {scroll_width} px wide for {width} px"
-
-
 @pytest.mark.parametrize(
     "viewport, label",
     [(MOBILE, "mobile"), ({"width": 1280, "height": 800}, "desktop")],
@@ -94,27 +91,27 @@ def test_pages_fit_the_screen(page, make_user, make_communities, log_in, screens
     page.set_viewport_size(viewport)
 
     page.goto("/login")
-    _assert_no_horizontal_scroll(page, viewport["width"])
+    assert_no_horizontal_scroll(page, viewport["width"])
     screenshot(page, f"login-{label}")
 
     log_in(page, "dominique.delaroche-aymon@diplomatie.gouv.fr", "wrong password")
-    _assert_no_horizontal_scroll(page, viewport["width"])
+    assert_no_horizontal_scroll(page, viewport["width"])
     screenshot(page, f"login-error-{label}")
 
     log_in(page, "dominique.delaroche-aymon@diplomatie.gouv.fr")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Bienvenue")
-    _assert_no_horizontal_scroll(page, viewport["width"])
+    assert_no_horizontal_scroll(page, viewport["width"])
     screenshot(page, f"home-{label}")
 
     page.goto("/profile")
     page.get_by_label("Nom du jeton").fill("Tableau de bord du service")
     page.get_by_role("button", name="Créer un jeton").click()
     expect(page.locator("#new-token")).to_be_visible()
-    _assert_no_horizontal_scroll(page, viewport["width"])
+    assert_no_horizontal_scroll(page, viewport["width"])
     screenshot(page, f"profile-{label}")
 
     page.goto("/nope")
-    _assert_no_horizontal_scroll(page, viewport["width"])
+    assert_no_horizontal_scroll(page, viewport["width"])
     screenshot(page, f"not-found-{label}")
 
     page.goto("/api/v1/docs")

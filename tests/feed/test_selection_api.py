@@ -144,7 +144,9 @@ def test_notifications_for_actions_mentions_replies_and_due_dates(api, make_user
 
     author = make_user("Auteur", email="auteur@example.gouv.fr")
     target = make_user("Cible", email="cible.agent@example.gouv.fr")
-    community = api(author).post("/api/v1/communities", json={"name": "Notifs", "visibility": "open"}).get_json()
+    community = (
+        api(author).post("/api/v1/communities", json={"name": "Notifs", "visibility": "open"}).get_json()
+    )
     api(target).post(f"/api/v1/communities/{community['id']}/join")
     post = api(author).post(
         f"/api/v1/communities/{community['id']}/posts",
@@ -169,7 +171,9 @@ def test_notifications_for_actions_mentions_replies_and_due_dates(api, make_user
 def test_notifications_about_content_i_cannot_read_are_hidden(api, make_user):
     author = make_user("Auteur")
     me = make_user("Moi")
-    community = api(author).post("/api/v1/communities", json={"name": "Secrète", "visibility": "secret"}).get_json()
+    community = (
+        api(author).post("/api/v1/communities", json={"name": "Secrète", "visibility": "secret"}).get_json()
+    )
     api(author).post(f"/api/v1/communities/{community['id']}/members", json={"user_id": me})
     api(author).post(
         f"/api/v1/communities/{community['id']}/posts",

@@ -19,28 +19,40 @@
     const people = fetchItems(`/api/v1/users?limit=8&q=${q}`);
     const units = withUnits ? fetchItems(`/api/v1/units?limit=8&q=${q}`) : Promise.resolve([]);
     const [foundPeople, foundUnits] = await Promise.all([people, units]);
+    // Each suggestion shows a name first, then where it sits: long unit paths stay readable.
     return [
       ...foundPeople.map((user) => ({
         value: `user:${user.id}`,
-        label: user.unit ? `${user.name} — ${user.unit.path}` : user.name,
+        label: user.name,
+        detail: user.unit ? user.unit.path : "",
         name: user.name,
       })),
-      ...foundUnits.map((unit) => ({ value: `unit:${unit.id}`, label: `${unit.path} (${LABELS.unit})`, name: unit.path })),
+      ...foundUnits.map((unit) => ({
+        value: `unit:${unit.id}`,
+        label: `${unit.name} (${LABELS.unit})`,
+        detail: unit.path.includes("/") ? unit.path.slice(0, unit.path.lastIndexOf("/")) : "",
+        name: unit.path,
+      })),
     ];
   }
 
   function debounce(fn, delay) {
     let timer = null;
-    return (...args) => {
+    const debounced = (...args) => {
       clearTimeout(timer);
       timer = setTimeout(() => fn(...args), delay);
     };
+    debounced.cancel = () => clearTimeout(timer);
+    return debounced;
   }
 
-  // A combobox: typing lists suggestions; Enter or a click picks one; Escape closes the list.
-  function attachCombobox(input, list, withUnits, onPick) {
+  // A combobox: typing lists suggestions; ArrowDown/ArrowUp move in the list, Enter or a click
+  // picks one; Escape closes the list. With ``keepEnter``, Enter never submits the form (a person
+  // still typing in an addressee picker must not publish the post half addressed).
+  function attachCombobox(input, list, withUnits, onPick, keepEnter) {
     let options = [];
     let active = -1;
+    let latest = 0; // answers to an older query arrive late: only the latest one is shown
     const close = () => {
       list.hidden = true;
       input.setAttribute("aria-expanded", "false");
@@ -54,7 +66,16 @@
         item.id = `${list.id}-${index}`;
         item.setAttribute("role", "option");
         item.setAttribute("aria-selected", index === active ? "true" : "false");
-        item.textContent = option.label;
+        const label = document.createElement("span");
+        label.className = "option-label";
+        label.textContent = option.label;
+        item.appendChild(label);
+        if (option.detail) {
+          const detail = document.createElement("span");
+          detail.className = "option-detail";
+          detail.textContent = option.detail;
+          item.append(" ", detail);
+        }
         item.addEventListener("mousedown", (event) => {
           event.preventDefault();
           pick(index);
@@ -68,18 +89,24 @@
     const pick = (index) => {
       const option = options[index];
       if (!option) return;
-      onPick(option);
+      latest += 1;
+      searchSoon.cancel();
       input.value = "";
       options = [];
       close();
+      onPick(option);
     };
-    const search = debounce(async () => {
+    const search = async () => {
       const query = input.value.trim();
-      options = query.length >= 2 ? await suggestions(query, withUnits) : [];
+      const ticket = ++latest;
+      const found = query.length >= 2 ? await suggestions(query, withUnits) : [];
+      if (ticket !== latest) return;
+      options = found;
       active = options.length ? 0 : -1;
       render();
-    }, 200);
-    input.addEventListener("input", search);
+    };
+    const searchSoon = debounce(search, 200);
+    input.addEventListener("input", searchSoon);
     input.addEventListener("keydown", (event) => {
       if (event.key === "ArrowDown" && options.length) {
         active = (active + 1) % options.length;
@@ -92,8 +119,13 @@
       } else if (event.key === "Enter" && !list.hidden && active >= 0) {
         pick(active);
         event.preventDefault();
-      } else if (event.key === "Escape") {
+      } else if (event.key === "Enter" && keepEnter) {
+        event.preventDefault();
+        searchSoon.cancel();
+        if (input.value.trim()) search();
+      } else if (event.key === "Escape" && !list.hidden) {
         close();
+        event.preventDefault();
       }
     });
     input.addEventListener("blur", () => setTimeout(close, 150));
@@ -123,9 +155,11 @@
   document.querySelectorAll("fieldset[data-picker]").forEach((fieldset) => {
     const input = fieldset.querySelector('input[role="combobox"]');
     const list = fieldset.querySelector('[role="listbox"]');
-    attachCombobox(input, list, true, (option) => addChip(fieldset, option));
+    attachCombobox(input, list, true, (option) => addChip(fieldset, option), true);
     fieldset.addEventListener("click", (event) => {
-      if (event.target.classList.contains("chip-remove")) event.target.closest(".chip").remove();
+      if (!event.target.classList.contains("chip-remove")) return;
+      event.target.closest(".chip").remove();
+      input.focus(); // the removed button had the focus: keep it in the picker
     });
   });
 
@@ -136,6 +170,9 @@
     attachCombobox(input, list, false, (option) => {
       target.value = option.value.replace("user:", "");
       input.value = option.name;
+    });
+    input.addEventListener("input", () => {
+      target.value = ""; // the text changed after a pick: no longer that person
     });
   });
 
