@@ -86,6 +86,8 @@ def todo_query(user: User, filters: DeskFilters = DeskFilters(), now: datetime |
 
 
 def done_query(user: User, filters: DeskFilters = DeskFilters(), now: datetime | None = None):
+    # "Overdue" describes open actions only: a done one is not late any more.
+    filters = DeskFilters(**{**filters.__dict__, "overdue": None})
     return _filtered(_my_actions(user, done=True), filters, user, now or utcnow())
 
 

@@ -133,7 +133,13 @@ def summary(user: User, filters: ManagerFilters, now: datetime | None = None) ->
         ).group_by(actions.c.unit_id, actions.c.priority)
     ).all()
     information = (
-        _base(user, ManagerFilters(**{**filters.__dict__, "status": None}), "information", now)
+        # Information items have no status nor due date: those filters concern actions only.
+        _base(
+            user,
+            ManagerFilters(**{**filters.__dict__, "status": None, "due_before": None}),
+            "information",
+            now,
+        )
         .with_only_columns(
             PostRecipient.unit_id,
             case((PostRead.user_id.is_not(None), 1), else_=0).label("was_read"),

@@ -11,13 +11,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from feed import notifications
 from feed.models import PRIORITIES, Post, SelectionItem, SelectionNote
 from rse import permissions
 from rse.accounts.models import ManagedUnit, User
 from rse.db_types import utcnow
-from rse.errors import Conflict, Forbidden, Invalid, NotFound
+from rse.errors import Conflict, Forbidden, Invalid, NotFound, _l
 from rse.extensions import db
 from rse.units.models import Unit
 
@@ -61,15 +62,18 @@ def _item_priority(item: SelectionItem | None, post: Post, asked: str | None) ->
 
 def _send_up(user: User, post: Post, target: Unit | None, note: str, priority: str | None, from_unit_id):
     if target is None:
-        raise Conflict("There is no level above to forward to.")
+        raise Conflict(_l("There is no level above to forward to."))
     receivers = [manager for manager in _managers_of(target) if manager.id != user.id]
     readers = [manager for manager in receivers if permissions.can_read_post(manager, post)]
     if not readers:
         raise Invalid(
-            "The post was not forwarded: the managers of the level above cannot read it.",
+            _l("The post was not forwarded: the managers of the level above cannot read it."),
             {
                 "post": [
-                    f"The managers of {target.path} cannot read this post; forwarding never widens who reads it."
+                    _l(
+                        "The managers of %(unit)s cannot read this post; forwarding never widens who reads it.",
+                        unit=target.path,
+                    )
                 ]
             },
         )
@@ -122,10 +126,15 @@ def get_item_or_404(user: User, item_id: int) -> SelectionItem:
     return item
 
 
+def level_above_unit(unit: Unit, user: User) -> Unit | None:
+    """Where the managers of ``unit`` forward to: its nearest ancestor that has another manager."""
+    return _nearest_managed(unit.ancestor_ids[:-1], user)
+
+
 def forward_item(user: User, item: SelectionItem, note: str, priority: str | None = None) -> SelectionItem:
     """A manager sends an item of their selection one level further up."""
     unit = db.session.get(Unit, item.unit_id)
-    target = _nearest_managed(unit.ancestor_ids[:-1], user)
+    target = level_above_unit(unit, user)
     forwarded = _send_up(user, item.post, target, note, priority, unit.id)
     item.status = "forwarded"
     item.updated_at = utcnow()
@@ -179,6 +188,7 @@ def chain(items: list[SelectionItem]) -> dict[int, list[SelectionNote]]:
     post_ids = {item.post_id for item in items}
     rows = db.session.execute(
         select(SelectionNote, SelectionItem.post_id, Unit.id_path)
+        .options(joinedload(SelectionNote.by))
         .join(SelectionItem, SelectionItem.id == SelectionNote.item_id)
         .join(Unit, Unit.id == SelectionItem.unit_id)
         .where(SelectionItem.post_id.in_(post_ids))

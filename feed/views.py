@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from communities.views import community_by_slug_or_404
 from feed import comments as comment_services
 from feed import posts as post_services
+from feed import selection
 from feed.comments import REACTIONS
 from feed.models import PRIORITIES
 from feed.presenters import present_post
@@ -120,6 +121,8 @@ def show(post_id: int):
         can_edit=permissions.can_edit_post(current_user, post),
         can_delete=permissions.can_delete_post(current_user, post),
         may_delete_comment=lambda comment: permissions.can_delete_comment(current_user, comment, post),
+        forward_to=selection.level_above_for(current_user),
+        priorities=PRIORITIES,
     )
 
 

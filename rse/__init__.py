@@ -85,15 +85,25 @@ def _register_blueprints(app: Flask) -> None:
     from rse.units.api import blp as units_api
 
     api = app.extensions["rse_api"]
-    for blueprint in (accounts_api, units_api, communities_api, posts_api, desk_api, manager_api, selection_api):
+    for blueprint in (
+        accounts_api,
+        units_api,
+        communities_api,
+        posts_api,
+        desk_api,
+        manager_api,
+        selection_api,
+    ):
         api.register_blueprint(blueprint)
     from communities.views import blp as community_pages
+    from feed.desk_views import blp as desk_pages
     from feed.views import blp as post_pages
 
     app.register_blueprint(health.blp)
     app.register_blueprint(web.blp)
     app.register_blueprint(community_pages)
     app.register_blueprint(post_pages)
+    app.register_blueprint(desk_pages)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -171,3 +171,13 @@ def test_filters_by_community_tag_author_and_dates(api, desk_world):
     )
     bad = client.get("/api/v1/desk/todo?after=yesterday")
     assert bad.status_code == 422 and "after" in bad.get_json()["errors"]
+
+
+def test_done_items_are_never_overdue(api, desk_world):
+    late = _action(api, desk_world, "late but done", due=datetime.now(UTC) - timedelta(days=2))
+    client = api(desk_world["me"])
+    client.post(f"/api/v1/posts/{late}/done")
+    assert _titles(client, "/api/v1/desk/done") == ["late but done"]
+    assert _titles(client, "/api/v1/desk/done?overdue=true") == ["late but done"]
+    assert client.get("/api/v1/desk/done").get_json()["items"][0]["overdue"] is False
+    assert _titles(client, "/api/v1/desk/todo?overdue=true") == []

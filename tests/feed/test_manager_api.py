@@ -101,3 +101,18 @@ def test_manager_sees_only_what_they_may_read(api, org):
 def test_non_managers_get_403(api, org):
     assert api(org["asie"]).get("/api/v1/manager/summary").status_code == 403
     assert api(org["asie"]).get("/api/v1/manager/items").status_code == 403
+
+
+def test_a_due_window_does_not_hide_information_read_rates(api, org):
+    _action(api, org, "Afrique", org["unit_afrique"], due=datetime.now(UTC) + timedelta(hours=2))
+    info = api(org["author"]).post(
+        f"/api/v1/communities/{org['community']}/posts",
+        json={"title": "Info", "body": "x", "qualification": "information",
+              "info_addressees": [{"type": "unit", "id": org["unit_afrique"]}]},
+    ).get_json()  # fmt: skip
+    api(org["afrique"][0]).post(f"/api/v1/posts/{info['id']}/read")
+    window = (datetime.now(UTC) + timedelta(days=1)).isoformat().replace("+", "%2B")
+    summary = api(org["chief"]).get(f"/api/v1/manager/summary?due_before={window}").get_json()
+    afrique = next(entry for entry in summary["units"] if entry["unit"]["path"] == "MEAE/DGM/Afrique")
+    assert afrique["open"] == 3
+    assert afrique["info_read_rate"] == pytest.approx(1 / 3, abs=0.001)

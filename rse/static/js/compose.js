@@ -1,5 +1,5 @@
 // Compose and members pages: addressee pickers with autocomplete, qualification-dependent fields,
-// the browser's time zone for due dates, and confirmations. Written for rse, no dependency.
+// the browser's time zone for due dates. Written for rse, no dependency.
 (function () {
   "use strict";
 
@@ -197,10 +197,4 @@
       due.value = `${local.getFullYear()}-${pad(local.getMonth() + 1)}-${pad(local.getDate())}T${pad(local.getHours())}:${pad(local.getMinutes())}`;
     }
   }
-
-  document.querySelectorAll("form[data-confirm]").forEach((form) => {
-    form.addEventListener("submit", (event) => {
-      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
-    });
-  });
 })();
