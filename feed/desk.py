@@ -9,9 +9,9 @@ Every list goes through ``permissions.readable_posts``: a post I can no longer r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, case, exists, func, insert, literal, or_, select
+from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, union_all
 
 from communities.models import Membership
 from feed.models import PRIORITIES, Post, PostAddressee, PostRead, PostRecipient, PostTag
@@ -21,6 +21,10 @@ from rse.db_types import utcnow
 from rse.extensions import db
 
 PRIORITY_RANK = case({priority: rank for rank, priority in enumerate(PRIORITIES)}, value=Post.priority)
+# Information broadcast to a whole community stays on À lire this long; information addressed to
+# me stays until I read it. Without a floor, a member of large communities who never reads would
+# make every count walk their communities' whole history.
+BROADCAST_WINDOW = timedelta(days=30)
 # Undated actions sort after every dated one.
 NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
 
@@ -91,33 +95,39 @@ def done_query(user: User, filters: DeskFilters = DeskFilters(), now: datetime |
     return _filtered(_my_actions(user, done=True), filters, user, now or utcnow())
 
 
-def _for_me_to_read(user: User):
-    """Information addressed to me, or unaddressed information of my communities since I joined."""
-    addressed_to_me = exists().where(
-        PostRecipient.post_id == Post.id,
-        PostRecipient.user_id == user.id,
-        PostRecipient.kind == "information",
+def _to_read_ids(user: User, now: datetime):
+    """Ids of the information for me: addressed to me, or broadcast to a community of mine.
+
+    Two index-driven halves joined by UNION ALL rather than one OR over every post: information
+    addressed to me comes from my recipient rows; unaddressed information comes from my
+    communities' recent information posts (since I joined, and within ``BROADCAST_WINDOW``).
+    """
+    addressed = select(PostRecipient.post_id).where(
+        PostRecipient.user_id == user.id, PostRecipient.kind == "information"
     )
-    unaddressed = ~exists().where(PostAddressee.post_id == Post.id, PostAddressee.kind == "information")
-    member_since = exists().where(
-        Membership.community_id == Post.community_id,
-        Membership.user_id == user.id,
-        Membership.joined_at <= Post.created_at,
+    broadcast = (
+        select(Post.id)
+        .join(Membership, and_(Membership.community_id == Post.community_id, Membership.user_id == user.id))
+        .where(
+            Post.qualification == "information",
+            Post.deleted_at.is_(None),
+            Post.created_at >= Membership.joined_at,
+            Post.created_at >= now - BROADCAST_WINDOW,
+            ~exists().where(PostAddressee.post_id == Post.id, PostAddressee.kind == "information"),
+        )
     )
-    return or_(
-        addressed_to_me,
-        and_(Post.qualification == "information", unaddressed, member_since),
-    )
+    return union_all(addressed, broadcast)
 
 
 def toread_query(user: User, filters: DeskFilters = DeskFilters(), now: datetime | None = None):
     """Unread information for me (``unread=False`` lists what I have already read instead)."""
+    now = now or utcnow()
     stmt = select(Post).where(
-        _for_me_to_read(user), Post.author_id != user.id, permissions.readable_posts(user)
+        Post.id.in_(_to_read_ids(user, now)), Post.author_id != user.id, permissions.readable_posts(user)
     )
     if filters.unread is None:
         filters = DeskFilters(**{**filters.__dict__, "unread": True})
-    return _filtered(stmt, filters, user, now or utcnow())
+    return _filtered(stmt, filters, user, now)
 
 
 def _counts_by_priority(stmt, now: datetime, with_overdue: bool) -> dict:

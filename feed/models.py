@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from communities.models import Community
@@ -26,6 +26,14 @@ class Post(db.Model):
         CheckConstraint("priority IN ('flash', 'immediate', 'priority', 'routine')", name="known_priority"),
         Index("ix_posts_community_id_id", "community_id", "id"),
         Index("ix_posts_author_id_id", "author_id", "id"),
+        # The desk's community broadcasts: recent live information posts of a community.
+        Index(
+            "ix_posts_information_community_created",
+            "community_id",
+            "created_at",
+            sqlite_where=text("qualification = 'information' AND deleted_at IS NULL"),
+            postgresql_where=text("qualification = 'information' AND deleted_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -181,3 +181,32 @@ def test_done_items_are_never_overdue(api, desk_world):
     assert _titles(client, "/api/v1/desk/done?overdue=true") == ["late but done"]
     assert client.get("/api/v1/desk/done").get_json()["items"][0]["overdue"] is False
     assert _titles(client, "/api/v1/desk/todo?overdue=true") == []
+
+
+def test_old_broadcasts_leave_toread_but_addressed_information_stays(app, api, desk_world):
+    from sqlalchemy import update
+
+    from feed.models import Post
+    from rse.extensions import db
+
+    old_broadcast = _write(api, desk_world, "old broadcast", qualification="information")
+    old_addressed = _write(
+        api, desk_world, "old but addressed to me", qualification="information",
+        info_addressees=[{"type": "user", "id": desk_world["me"]}],
+    )  # fmt: skip
+    _write(api, desk_world, "recent broadcast", qualification="information")
+    with app.app_context():
+        db.session.execute(
+            update(Post)
+            .where(Post.id.in_([old_broadcast, old_addressed]))
+            .values(created_at=datetime.now(UTC) - timedelta(days=45))
+        )
+        db.session.commit()
+    # The member joined "now": backdate the membership too, so only the window decides.
+    with app.app_context():
+        from communities.models import Membership
+
+        db.session.execute(update(Membership).values(joined_at=datetime.now(UTC) - timedelta(days=90)))
+        db.session.commit()
+    client = api(desk_world["me"])
+    assert _titles(client, "/api/v1/desk/toread") == ["recent broadcast", "old but addressed to me"]
