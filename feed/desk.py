@@ -25,6 +25,8 @@ PRIORITY_RANK = case({priority: rank for rank, priority in enumerate(PRIORITIES)
 # me stays until I read it. Without a floor, a member of large communities who never reads would
 # make every count walk their communities' whole history.
 BROADCAST_WINDOW = timedelta(days=30)
+# Counts of À lire stop here per priority: past it a desk shows "99+", not an exact figure.
+COUNT_CAP = 99
 # Undated actions sort after every dated one.
 NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
 
@@ -95,16 +97,18 @@ def done_query(user: User, filters: DeskFilters = DeskFilters(), now: datetime |
     return _filtered(_my_actions(user, done=True), filters, user, now or utcnow())
 
 
-def _to_read_ids(user: User, now: datetime):
-    """Ids of the information for me: addressed to me, or broadcast to a community of mine.
-
-    Two index-driven halves joined by UNION ALL rather than one OR over every post: information
-    addressed to me comes from my recipient rows; unaddressed information comes from my
-    communities' recent information posts (since I joined, and within ``BROADCAST_WINDOW``).
-    """
+def _addressed_to_me(user: User, priority: str | None = None):
+    """Ids of the information addressed to me (my recipient rows)."""
     addressed = select(PostRecipient.post_id).where(
         PostRecipient.user_id == user.id, PostRecipient.kind == "information"
     )
+    if priority:
+        addressed = addressed.join(Post, Post.id == PostRecipient.post_id).where(Post.priority == priority)
+    return addressed
+
+
+def _broadcast_to_me(user: User, now: datetime, priority: str | None = None):
+    """Unaddressed information of my communities, since I joined and within ``BROADCAST_WINDOW``."""
     broadcast = (
         select(Post.id)
         .join(Membership, and_(Membership.community_id == Post.community_id, Membership.user_id == user.id))
@@ -116,14 +120,24 @@ def _to_read_ids(user: User, now: datetime):
             ~exists().where(PostAddressee.post_id == Post.id, PostAddressee.kind == "information"),
         )
     )
-    return union_all(addressed, broadcast)
+    if priority:
+        broadcast = broadcast.where(Post.priority == priority)
+    return broadcast
+
+
+def _to_read_ids(user: User, now: datetime, priority: str | None = None):
+    """Ids of the information for me, from two index-driven halves joined by UNION ALL rather
+    than one OR over every post. The halves are disjoint: addressed posts are not broadcasts."""
+    return union_all(_addressed_to_me(user, priority), _broadcast_to_me(user, now, priority))
 
 
 def toread_query(user: User, filters: DeskFilters = DeskFilters(), now: datetime | None = None):
     """Unread information for me (``unread=False`` lists what I have already read instead)."""
     now = now or utcnow()
     stmt = select(Post).where(
-        Post.id.in_(_to_read_ids(user, now)), Post.author_id != user.id, permissions.readable_posts(user)
+        Post.id.in_(_to_read_ids(user, now, filters.priority)),
+        Post.author_id != user.id,
+        permissions.readable_posts(user),
     )
     if filters.unread is None:
         filters = DeskFilters(**{**filters.__dict__, "unread": True})
@@ -150,6 +164,50 @@ def _counts_by_priority(stmt, now: datetime, with_overdue: bool) -> dict:
     return result
 
 
+def _toread_counts(user: User, now: datetime) -> dict:
+    """À lire counts by priority, each counted up to ``COUNT_CAP`` ("99+").
+
+    Each half is counted on its own, the broadcasts with a LIMIT so that the count stops early
+    instead of checking every unread broadcast of large communities.
+    """
+
+    by_priority, overdue, capped = {}, 0, False
+    for priority in PRIORITIES:
+        addressed = (
+            select(Post.id, Post.due_at)
+            .where(
+                Post.id.in_(_addressed_to_me(user, priority)),
+                Post.author_id != user.id,
+                ~_read_by(user),
+                permissions.readable_posts(user),
+            )
+            .subquery()
+        )
+        broadcast = (
+            _broadcast_to_me(user, now, priority)
+            .add_columns(Post.due_at)
+            .where(Post.author_id != user.id, ~_read_by(user), permissions.readable_posts(user))
+            .limit(COUNT_CAP + 1)
+            .subquery()
+        )
+        count, late = 0, 0
+        for items in (addressed, broadcast):
+            found, overdue_found = db.session.execute(
+                select(func.count(), func.sum(case((items.c.due_at < now, 1), else_=0)))
+            ).one()
+            count += found
+            late += overdue_found or 0
+        capped = capped or count > COUNT_CAP
+        by_priority[priority] = min(count, COUNT_CAP)
+        overdue += late
+    return {
+        "total": sum(by_priority.values()),
+        "overdue": overdue,
+        "by_priority": by_priority,
+        "capped": capped,
+    }
+
+
 def counts(user: User, now: datetime | None = None) -> dict:
     now = now or utcnow()
     done_total = db.session.scalar(
@@ -159,7 +217,7 @@ def counts(user: User, now: datetime | None = None) -> dict:
 
     return {
         "todo": _counts_by_priority(todo_query(user, now=now), now, with_overdue=True),
-        "toread": _counts_by_priority(toread_query(user, now=now), now, with_overdue=True),
+        "toread": _toread_counts(user, now),
         "done": {"total": done_total},
         "selection": selection.open_count(user),
         "notifications": notifications.unread_count(user),
@@ -186,11 +244,6 @@ def due_sort_key():
     return func.coalesce(Post.due_at, literal(NO_DUE_DATE, type_=Post.due_at.type))
 
 
-def toread_order():
-    """À lire: flash first, then the newest."""
-    return [PRIORITY_RANK, Post.created_at, Post.id], [False, True, True]
-
-
 def done_order():
     """Fait: latest done first."""
     return [PostRecipient.done_at, Post.id], [True, True]
@@ -202,3 +255,43 @@ def my_done_at(user: User, post: Post) -> datetime:
             PostRecipient.post_id == post.id, PostRecipient.user_id == user.id
         )
     )
+
+
+def toread_page(
+    user: User, filters: DeskFilters, limit: int, cursor: str | None, now: datetime | None = None
+):
+    """A page of À lire, one priority after the other (flash first), each newest first.
+
+    Walking the priorities in turn keeps each query on the per-priority index instead of sorting
+    everything a member of large communities has to read.
+    """
+    from rse.api import bad_cursor, decode_cursor, encode_cursor, keyset_after, typed_cursor_values
+
+    now = now or utcnow()
+    after = decode_cursor(cursor, 3)
+    if after is not None:
+        after = typed_cursor_values(after, [PRIORITY_RANK, Post.created_at, Post.id])
+        if not 0 <= after[0] < len(PRIORITIES):
+            bad_cursor()
+    start = after[0] if after else 0
+    wanted = [filters.priority] if filters.priority else list(PRIORITIES[start:])
+    rows: list[Post] = []
+    for priority in wanted:
+        if PRIORITIES.index(priority) < start:
+            continue
+        stmt = toread_query(user, DeskFilters(**{**filters.__dict__, "priority": priority}), now)
+        if after and PRIORITIES.index(priority) == after[0]:
+            stmt = stmt.where(keyset_after([Post.created_at, Post.id], after[1:], [True, True]))
+        stmt = stmt.order_by(Post.created_at.desc(), Post.id.desc()).limit(limit + 1 - len(rows))
+        rows += db.session.scalars(stmt).all()
+        if len(rows) > limit:
+            break
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows else None
+    next_cursor = (
+        encode_cursor((PRIORITIES.index(last.priority), last.created_at.isoformat(), last.id))
+        if has_more and last
+        else None
+    )
+    return {"items": rows, "next": next_cursor}

@@ -46,6 +46,9 @@ class ListCountsSchema(ma.Schema):
     total = ma.fields.Integer()
     overdue = ma.fields.Integer()
     by_priority = ma.fields.Nested(PriorityCountsSchema)
+    capped = ma.fields.Boolean(
+        metadata={"description": "À lire only: a priority's count stopped at 99 (show 99+)."}
+    )
 
 
 class DoneCountsSchema(ma.Schema):
@@ -70,7 +73,6 @@ def filters_from(args: dict) -> desk.DeskFilters:
 
 def _page(stmt, order, key_of, args):
     columns, directions = order
-    now = utcnow()
     page = keyset_page(
         stmt,
         limit=args["limit"],
@@ -79,6 +81,11 @@ def _page(stmt, order, key_of, args):
         descending=directions,
         key_of=key_of,
     )
+    return _present(page)
+
+
+def _present(page):
+    now = utcnow()
     items = present_posts(current_user, page["items"])
     for item in items:
         item["overdue"] = bool(item["due_at"] and item["due_at"] < now and not item["done_at"])
@@ -122,12 +129,7 @@ def list_todo(args):
 @blp.response(200, page_schema(DeskItemSchema))
 def list_toread(args):
     """Unread information for me: flash first, then the newest."""
-    return _page(
-        desk.toread_query(current_user, filters_from(args)),
-        desk.toread_order(),
-        lambda post: (_rank(post), post.created_at.isoformat(), post.id),
-        args,
-    )
+    return _present(desk.toread_page(current_user, filters_from(args), args["limit"], args["cursor"]))
 
 
 @blp.get("/done")

@@ -173,11 +173,8 @@ TABS = {
             post.id,
         ),
     ),
-    "toread": (
-        desk.toread_query,
-        desk.toread_order,
-        lambda post: (_rank(post), post.created_at.isoformat(), post.id),
-    ),
+    # À lire pages walk the priorities in turn (desk.toread_page): no single sort order.
+    "toread": (desk.toread_query, None, None),
     "done": (
         desk.done_query,
         desk.done_order,
@@ -205,15 +202,18 @@ def desk_page(tab: str):
     db.session.commit()
     query, order, key_of = TABS[tab]
     filters, form = _desk_filters(request.args)
-    columns, directions = order()
-    page = keyset_page(
-        query(current_user, filters),
-        limit=PAGE_SIZE,
-        cursor=request.args.get("cursor"),
-        key_columns=columns,
-        descending=directions,
-        key_of=key_of,
-    )
+    if tab == "toread":
+        page = desk.toread_page(current_user, filters, PAGE_SIZE, request.args.get("cursor"))
+    else:
+        columns, directions = order()
+        page = keyset_page(
+            query(current_user, filters),
+            limit=PAGE_SIZE,
+            cursor=request.args.get("cursor"),
+            key_columns=columns,
+            descending=directions,
+            key_of=key_of,
+        )
     now = utcnow()
     items = present_posts(current_user, page["items"])
     for item in items:

@@ -26,10 +26,11 @@ class Post(db.Model):
         CheckConstraint("priority IN ('flash', 'immediate', 'priority', 'routine')", name="known_priority"),
         Index("ix_posts_community_id_id", "community_id", "id"),
         Index("ix_posts_author_id_id", "author_id", "id"),
-        # The desk's community broadcasts: recent live information posts of a community.
+        # The desk's community broadcasts: recent live information posts of a community, by priority.
         Index(
             "ix_posts_information_community_created",
             "community_id",
+            "priority",
             "created_at",
             sqlite_where=text("qualification = 'information' AND deleted_at IS NULL"),
             postgresql_where=text("qualification = 'information' AND deleted_at IS NULL"),

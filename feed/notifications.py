@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, insert, literal, or_, select, update
+from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
 
 from feed.models import Notification, Post, PostRecipient
 from rse import permissions
@@ -95,11 +95,9 @@ def refresh_due_notifications(user: User, now: datetime | None = None) -> None:
 
 
 def _visible(user: User):
-    readable = select(Post.id).where(permissions.readable_posts(user))
-    return and_(
-        Notification.user_id == user.id,
-        or_(Notification.post_id.is_(None), Notification.post_id.in_(readable)),
-    )
+    # Checked per notification (a user has few) rather than listing every post they may read.
+    readable = exists().where(Post.id == Notification.post_id, permissions.readable_posts(user))
+    return and_(Notification.user_id == user.id, or_(Notification.post_id.is_(None), readable))
 
 
 def notifications_query(user: User, unread: bool | None = None):

@@ -53,14 +53,17 @@ def level_above_for(user: User) -> Unit | None:
     return _nearest_managed(user.unit.ancestor_ids, user)
 
 
-def _item_priority(item: SelectionItem | None, post: Post, asked: str | None) -> str:
-    candidates = [asked or post.priority]
+def _item_priority(item: SelectionItem | None, base: str, asked: str | None) -> str:
+    candidates = [asked or base]
     if item is not None:
         candidates.append(item.priority)
     return min(candidates, key=PRIORITIES.index)
 
 
-def _send_up(user: User, post: Post, target: Unit | None, note: str, priority: str | None, from_unit_id):
+def _send_up(
+    user: User, post: Post, target: Unit | None, note: str, priority: str | None, from_unit_id, base: str
+):
+    """Create or join the item at ``target``; ``base`` is the priority it carries unless one is asked."""
     if target is None:
         raise Conflict(_l("There is no level above to forward to."))
     receivers = [manager for manager in _managers_of(target) if manager.id != user.id]
@@ -83,12 +86,12 @@ def _send_up(user: User, post: Post, target: Unit | None, note: str, priority: s
     now = utcnow()
     if item is None:
         item = SelectionItem(
-            post_id=post.id, unit_id=target.id, priority=_item_priority(None, post, priority)
+            post_id=post.id, unit_id=target.id, priority=_item_priority(None, base, priority)
         )
         item.created_at = now
         db.session.add(item)
     else:
-        item.priority = _item_priority(item, post, priority)
+        item.priority = _item_priority(item, base, priority)
         if item.status in ("closed", "forwarded"):
             item.status = "open"  # it is news again at this level
     item.updated_at = now
@@ -114,7 +117,9 @@ def forward_post(user: User, post: Post, note: str, priority: str | None = None)
         raise NotFound()
     managed = sorted(user.managed_units, key=lambda unit: unit.depth)
     from_unit = managed[0] if managed else user.unit
-    return _send_up(user, post, level_above_for(user), note, priority, from_unit.id if from_unit else None)
+    return _send_up(
+        user, post, level_above_for(user), note, priority, from_unit.id if from_unit else None, post.priority
+    )
 
 
 def get_item_or_404(user: User, item_id: int) -> SelectionItem:
@@ -135,7 +140,8 @@ def forward_item(user: User, item: SelectionItem, note: str, priority: str | Non
     """A manager sends an item of their selection one level further up."""
     unit = db.session.get(Unit, item.unit_id)
     target = level_above_unit(unit, user)
-    forwarded = _send_up(user, item.post, target, note, priority, unit.id)
+    # A priority raised on the way up stays raised unless this level says otherwise.
+    forwarded = _send_up(user, item.post, target, note, priority, unit.id, item.priority)
     item.status = "forwarded"
     item.updated_at = utcnow()
     return forwarded

@@ -164,15 +164,15 @@ def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         values = None
     if not isinstance(values, list) or len(values) != arity:
-        _bad_cursor()
+        bad_cursor()
     return values
 
 
-def _bad_cursor():
+def bad_cursor():
     abort_problem(400, "The cursor is not valid.", {"cursor": ["Not a cursor from this list."]})
 
 
-def _typed_cursor_values(values: list[Any], columns: Sequence[Any]) -> list[Any]:
+def typed_cursor_values(values: list[Any], columns: Sequence[Any]) -> list[Any]:
     """Cursor values checked against the sort columns' types (a forged cursor is a 400, not a 500)."""
     typed = []
     for value, column in zip(values, columns, strict=True):
@@ -184,14 +184,14 @@ def _typed_cursor_values(values: list[Any], columns: Sequence[Any]) -> list[Any]
             if expected is datetime:
                 value = datetime.fromisoformat(value)
             elif not isinstance(value, expected) or isinstance(value, bool):
-                _bad_cursor()
+                bad_cursor()
         except (TypeError, ValueError):
-            _bad_cursor()
+            bad_cursor()
         typed.append(value)
     return typed
 
 
-def _after(columns: Sequence[Any], values: Sequence[Any], descending: Sequence[bool]):
+def keyset_after(columns: Sequence[Any], values: Sequence[Any], descending: Sequence[bool]):
     """Rows strictly after ``values`` in the given order (a row comparison when directions agree)."""
     from sqlalchemy import and_, literal, or_, tuple_
 
@@ -229,7 +229,7 @@ def keyset_page(
     directions = [descending] * len(key_columns) if isinstance(descending, bool) else list(descending)
     after = decode_cursor(cursor, len(key_columns))
     if after is not None:
-        stmt = stmt.where(_after(key_columns, _typed_cursor_values(after, key_columns), directions))
+        stmt = stmt.where(keyset_after(key_columns, typed_cursor_values(after, key_columns), directions))
     order = [col.desc() if desc else col.asc() for col, desc in zip(key_columns, directions, strict=True)]
     result = session.execute(stmt.order_by(*order).limit(limit + 1))
     rows = list(result.scalars() if scalars else result)

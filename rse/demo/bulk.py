@@ -20,7 +20,7 @@ DEMO_PASSWORD = "demo-rse-2026"
 
 # Tables that take explicit ids from these loaders; PostgreSQL sequences must catch up afterwards.
 SQLITE_CACHE_KIB = 512 * 1024
-ID_TABLES = ("users", "communities", "posts", "comments", "audit_events")
+ID_TABLES = ("users", "communities", "posts", "comments", "audit_events", "selection_items")
 
 
 @functools.cache

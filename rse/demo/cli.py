@@ -22,8 +22,9 @@ SCALE_DEFAULTS = {"users": 20000, "communities": 300, "posts": 1_000_000}
 @click.option("--reset", is_flag=True, help="Delete the demo data already present, then load again.")
 @with_appcontext
 def demo_command(seed, users, communities, posts, reset):
-    """Load the demo world (60 demo accounts, 36 communities, a few hundred posts), or a scale
-    world when --users, --communities or --posts is given (defaults 20000, 300, 1000000).
+    """Load the demo world (60 demo accounts, 37 communities, a few hundred posts, and a day of
+    1,000 MEAE cables forwarded up the hierarchy), or a scale world when --users, --communities or
+    --posts is given (defaults 20000, 300, 1000000).
 
     Does nothing when demo data is already present, unless --reset is given (which also clears
     what an interrupted scale load left: it commits every 50,000 posts).

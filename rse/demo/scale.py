@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from itertools import accumulate
 
 from feed.comments import REACTIONS
-from feed.rendering import render_markdown
 from rse.db_types import utcnow
 from rse.demo.audience import Audience
 from rse.demo.bulk import BatchWriter, IdCounter, sync_sequences
@@ -34,6 +33,7 @@ from rse.demo.text import (
     MENTION_LINES,
     REACTION_CUM_WEIGHTS,
     REPLIES,
+    Renderer,
     pick_priority,
     pick_qualification,
     title_for,
@@ -78,23 +78,6 @@ def load_scale_world(
     sync_sequences()
     db.session.commit()
     return {**writer.written, "units": len(org.units), "users": len(org.user_units)}
-
-
-class Renderer:
-    """HTML of each distinct paragraph, rendered once.
-
-    A body is blocks separated by blank lines, none of them a list following another list, so
-    its HTML is the concatenation of its blocks' HTML (the tests check this against render_markdown).
-    """
-
-    def __init__(self) -> None:
-        self.cache: dict[str, str] = {}
-
-    def html(self, block: str) -> str:
-        html = self.cache.get(block)
-        if html is None:
-            html = self.cache[block] = render_markdown(block)
-        return html
 
 
 class PostStream:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from itertools import accumulate
 
+from feed.rendering import render_markdown
+
 # Most traffic is routine; a flash message is an exception (and should stay one in a demo).
 PRIORITIES = ("routine", "priority", "immediate", "flash")
 PRIORITY_CUM_WEIGHTS = tuple(accumulate((70, 19, 8, 3)))
@@ -174,3 +176,20 @@ def demo_body(
 
 def comment_body(rng: random.Random, reply: bool) -> str:
     return rng.choice(REPLIES if reply else COMMENTS)
+
+
+class Renderer:
+    """HTML of each distinct paragraph, rendered once.
+
+    A body is blocks separated by blank lines, none of them a list following another list, so
+    its HTML is the concatenation of its blocks' HTML (the tests check this against render_markdown).
+    """
+
+    def __init__(self) -> None:
+        self.cache: dict[str, str] = {}
+
+    def html(self, block: str) -> str:
+        html = self.cache.get(block)
+        if html is None:
+            html = self.cache[block] = render_markdown(block)
+        return html

@@ -1,8 +1,12 @@
-"""The demo world: three ministries, 60 people, 36 communities and a few hundred posts.
+"""The demo world: three ministries, 60 people, 37 communities, a few hundred posts and a day of cables.
 
 ``load_demo_world(seed)`` builds it in one transaction. The cast and the organisation are fixed;
 the seed drives memberships, posts, comments, reads and reactions, so that the same seed gives
 the same world. Timestamps are relative to now, so that the feed always looks recent.
+
+On top of that, the MEAE lived through a day of 1,000 diplomatic cables (rse.demo.cables) that its
+agents and managers forwarded up the hierarchy (rse.demo.forwarding), so that the selection and its
+funnel have something to show.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from rse.accounts.services import create_user
 from rse.db_types import utcnow
 from rse.demo.audience import Audience, Circle
 from rse.demo.bulk import BatchWriter, IdCounter, demo_password_hash, sync_sequences
+from rse.demo.cables import CABLES_COMMUNITY, cable_day, draft_cables
 from rse.demo.communities import COMMUNITIES
+from rse.demo.forwarding import Org, simulate, write_selection
 from rse.demo.org import DEMO_UNITS, DemoPerson, demo_people, person_by_key
 from rse.demo.timeline import HISTORY_DAYS
 from rse.demo.world_posts import CommunityState, Member, draft_posts, scripted_drafts, write_posts
@@ -50,16 +56,44 @@ def load_demo_world(seed: int = 1, now: datetime | None = None) -> dict[str, int
         {user_ids[p.email] for p in people if "admin" in p.roles},
     )
     writer = BatchWriter()
-    communities = _create_communities(rng, writer, people, user_ids, units, now)
+    community_ids = IdCounter("communities")
+    communities = _create_communities(rng, writer, people, user_ids, units, now, COMMUNITIES, community_ids)
     drafts = draft_posts(rng, communities, audience, now)
     drafts += scripted_drafts(communities, people, user_ids, units, audience, now)
+    # The day of cables draws from its own generator: the rest of the world does not depend on it.
+    cables_rng = random.Random(f"rse-demo-cables-{seed}")
+    (cables_state,) = _create_communities(
+        cables_rng, writer, people, user_ids, units, now, (CABLES_COMMUNITY,), community_ids
+    )
+    selection, cables = _cables_day(cables_rng, cables_state, people, user_ids, units, audience, now)
+    drafts += [cable.draft for cable in cables]
     # Ids follow time, as they would have if the posts had been written one after the other.
     drafts.sort(key=lambda draft: draft.row["created_at"])
-    write_posts(writer, drafts)
+    post_ids = write_posts(writer, drafts)
+    unit_ids = {path: unit.id for path, unit in units.items()}
+    write_selection(
+        writer, selection, {id(d): pid for d, pid in zip(drafts, post_ids, strict=True)}, unit_ids
+    )
     writer.flush()
     sync_sequences()
     db.session.commit()
     return {"units": len(units), "users": len(people), **writer.written}
+
+
+def _cables_day(rng, state, people, user_ids, units, audience: Audience, now: datetime):
+    """The MEAE's day of cables and what its hierarchy forwarded, kept and closed of them."""
+    org = Org(
+        {user_ids[p.email]: p.unit for p in people},
+        {user_ids[p.email]: list(p.manages) for p in people},
+    )
+    staff: dict[str, list[tuple[int, bool]]] = {}
+    for person in people:
+        staff.setdefault(person.unit, []).append((user_ids[person.email], bool(person.manages)))
+    unit_ids = {path: unit.id for path, unit in units.items()}
+    day = cable_day(now)
+    cables = draft_cables(rng, state, staff, unit_ids, audience, day)
+    selection = simulate(rng, cables, org, lambda uid, cable: audience.can_read(uid, state.circle), day)
+    return selection, cables
 
 
 def create_demo_people(people: list[DemoPerson], units: dict, now: datetime) -> dict[str, int]:
@@ -92,11 +126,10 @@ def _under(path: str, prefixes: tuple[str, ...]) -> bool:
     return any(path == prefix or path.startswith(prefix + "/") for prefix in prefixes)
 
 
-def _create_communities(rng, writer, people, user_ids, units, now) -> list[CommunityState]:
+def _create_communities(rng, writer, people, user_ids, units, now, specs, ids) -> list[CommunityState]:
     by_key = person_by_key(people)
-    ids = IdCounter("communities")
     states = []
-    for spec in COMMUNITIES:
+    for spec in specs:
         scope = [person for person in people if _in_scope(person.unit, spec.ministry)]
         chosen: dict[str, DemoPerson] = {}
         for key in (*spec.animators, *spec.include):

@@ -265,11 +265,14 @@ def _draft_reactions(rng, members: list[Member], post_time: datetime, now: datet
     return reactions
 
 
-def write_posts(writer: BatchWriter, drafts: list[PostDraft]) -> None:
+def write_posts(writer: BatchWriter, drafts: list[PostDraft]) -> list[int]:
+    """Write the drafts in their order; returns their post ids, in the same order."""
     post_ids = IdCounter("posts")
     comments = []
+    written = []
     for draft in drafts:
         post_id = post_ids.take()
+        written.append(post_id)
         writer.add("posts", {**draft.row, "id": post_id})
         for kind, target_type, target_id in draft.addressees:
             writer.add(
@@ -286,6 +289,7 @@ def write_posts(writer: BatchWriter, drafts: list[PostDraft]) -> None:
         writer.add_all("reactions", ({**row, "post_id": post_id} for row in draft.reactions))
         comments.extend((post_id, draft.row["community_id"], comment) for comment in draft.comments)
     _write_comments(writer, comments)
+    return written
 
 
 def _write_comments(writer: BatchWriter, comments: list[tuple[int, int, dict]]) -> None:

@@ -5,17 +5,32 @@ from __future__ import annotations
 import hashlib
 import statistics
 from collections import Counter, defaultdict
+from itertools import pairwise
 
 import pytest
-from sqlalchemy import func, inspect, select
+from sqlalchemy import delete, func, inspect, or_, select
 
 from communities.models import Community, Membership
 from feed import addressees as addressing
-from feed.models import Comment, Post, PostAddressee, PostMention, PostRecipient, PostTag
+from feed import selection
+from feed.models import (
+    Comment,
+    Notification,
+    Post,
+    PostAddressee,
+    PostMention,
+    PostRead,
+    PostRecipient,
+    PostTag,
+    SelectionItem,
+    SelectionNote,
+)
 from feed.rendering import parse_mentions, parse_tags, render_markdown
+from rse import permissions
 from rse.accounts.models import ManagedUnit, User
 from rse.accounts.services import authenticate
 from rse.demo.bulk import DEMO_PASSWORD
+from rse.demo.cables import CABLES_COMMUNITY
 from rse.demo.world import SHOWCASE_LOGINS
 from rse.units.models import Unit
 
@@ -50,6 +65,19 @@ def digest(db) -> str:
         )
     for comment in db.session.scalars(select(Comment)):
         lines.append(f"comment {titles[comment.post_id]} {emails[comment.author_id]} {comment.body}")
+    items = {item.id: item for item in db.session.scalars(select(SelectionItem))}
+    lines += [f"item {titles[i.post_id]} {paths[i.unit_id]} {i.status} {i.priority}" for i in items.values()]
+    for note in db.session.scalars(select(SelectionNote)):
+        item = items[note.item_id]
+        lines.append(
+            f"note {titles[item.post_id]} {paths[item.unit_id]} {emails[note.by_id]} {paths.get(note.unit_id)} "
+            f"{note.action} {note.note} {note.priority}"
+        )
+    for notification in db.session.scalars(select(Notification)):
+        lines.append(
+            f"notification {emails[notification.user_id]} {notification.kind} {titles[notification.post_id]} "
+            f"{notification.read_at is None}"
+        )
     return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
 
 
@@ -63,12 +91,14 @@ def demo(app, db):
 def test_demo_world_has_every_visibility_and_role(demo, db):
     assert db.session.scalar(select(func.count()).select_from(User).where(User.is_demo.is_(True))) == 60
     visibilities = Counter(db.session.scalars(select(Community.visibility)))
-    assert visibilities == {"open": 12, "restricted": 12, "secret": 12}
+    assert visibilities == {"open": 13, "restricted": 12, "secret": 12}  # the cables' community is open
     scopes = Counter(ministry is None for ministry in db.session.scalars(select(Community.ministry_id)))
     assert scopes[True] >= 8 and scopes[False] >= 8  # inter-ministerial and ministry-scoped
     roles = Counter(role for user in db.session.scalars(select(User)) for role in user.roles)
     assert set(roles) == {"agent", "curator", "manager", "admin"}
-    assert 250 <= db.session.scalar(select(func.count()).select_from(Post)) <= 500
+    cables = select(Community.id).where(Community.slug == CABLES_COMMUNITY.slug).scalar_subquery()
+    assert db.session.scalar(select(func.count()).where(Post.community_id == cables)) == 1000
+    assert 250 <= db.session.scalar(select(func.count()).where(Post.community_id != cables)) <= 500
     assert {u.email.split("@")[1] for u in db.session.scalars(select(User))} == {
         "diplomatie.gouv.fr",
         "intradef.gouv.fr",
@@ -114,7 +144,7 @@ def test_communities_keep_an_animator_and_their_member_count(demo, db):
             assert set(ministries) == {community.ministry_id}
 
 
-def check_posts(db, *, sample_recipients: int | None = None) -> None:
+def check_posts(db, *, sample_recipients: int | None = None, recipients_of=None) -> None:
     """The invariants both worlds share, checked post by post."""
     members = defaultdict(set)
     for community_id, user_id in db.session.execute(select(Membership.community_id, Membership.user_id)):
@@ -158,12 +188,14 @@ def check_posts(db, *, sample_recipients: int | None = None) -> None:
                 parent = by_id[comment.parent_id]
                 assert parent.post_id == post.id and parent.parent_id is None
                 assert parent.created_at < comment.created_at
-    _check_recipients_against_the_service(db, sample_recipients)
+    _check_recipients_against_the_service(db, sample_recipients, recipients_of)
 
 
-def _check_recipients_against_the_service(db, sample: int | None) -> None:
+def _check_recipients_against_the_service(db, sample: int | None, where=None) -> None:
     """The stored recipients are what feed.addressees computes when the post is addressed for real."""
     stmt = select(Post).where(Post.qualification.is_not(None)).order_by(Post.id)
+    if where is not None:
+        stmt = stmt.where(where)
     posts = list(db.session.scalars(stmt.limit(sample) if sample else stmt))
     stored = defaultdict(set)
     for row in db.session.scalars(select(PostRecipient)):
@@ -186,7 +218,9 @@ def _check_recipients_against_the_service(db, sample: int | None) -> None:
 
 
 def test_posts_comments_and_recipients_are_coherent(demo, db):
-    check_posts(db)
+    # Addressing 1,000 cables again through the service takes seconds: one in ten is enough there.
+    cables = select(Community.id).where(Community.slug == CABLES_COMMUNITY.slug).scalar_subquery()
+    check_posts(db, recipients_of=or_(Post.community_id != cables, Post.id % 10 == 0))
     priorities = Counter(db.session.scalars(select(Post.priority)))
     assert priorities["routine"] > priorities["priority"] > priorities["flash"] > 0
     assert Counter(db.session.scalars(select(Post.qualification))).keys() == {None, "action", "information"}
@@ -195,6 +229,136 @@ def test_posts_comments_and_recipients_are_coherent(demo, db):
     targets = set(db.session.execute(select(PostAddressee.kind, PostAddressee.target_type)))
     assert {("action", "user"), ("action", "unit"), ("information", "user")} <= targets
     assert db.session.scalar(select(func.count()).where(Post.due_at.is_not(None))) > 0
+
+
+def _user(db, email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def test_a_day_of_cables_narrows_up_the_meae_hierarchy(demo, db):
+    community = db.session.scalar(select(Community).where(Community.slug == CABLES_COMMUNITY.slug))
+    cables = list(db.session.scalars(select(Post).where(Post.community_id == community.id)))
+    assert len(cables) == 1000
+    assert len({post.created_at.date() for post in cables}) == 1  # one working day
+    assert all(6 <= post.created_at.hour <= 18 for post in cables if not post.title.startswith("TD Tokyo"))
+    priorities = Counter(post.priority for post in cables)
+    assert priorities["routine"] > priorities["priority"] > priorities["immediate"] > priorities["flash"] > 0
+    qualifications = Counter(post.qualification for post in cables)
+    assert qualifications["information"] > 5 * qualifications["action"] > 0
+    posts = {post.id: post for post in cables}
+
+    managers = defaultdict(list)
+    for row in db.session.scalars(select(ManagedUnit)):
+        managers[row.unit_id].append(db.session.get(User, row.user_id))
+    items = {item.id: item for item in db.session.scalars(select(SelectionItem))}
+    notes = defaultdict(list)
+    for note in db.session.scalars(select(SelectionNote).order_by(SelectionNote.at, SelectionNote.id)):
+        notes[note.item_id].append(note)
+    by_level = {(item.post_id, item.unit_id): item for item in items.values()}
+    sent_up = set()  # (post, unit) whose managers sent the post further up
+    for item in items.values():
+        post, unit = posts[item.post_id], db.session.get(Unit, item.unit_id)
+        first = notes[item.id][0]
+        assert first.action == "forward" and first.at == item.created_at
+        for note in notes[item.id]:
+            forwarder = note.by
+            if note.action != "forward":
+                assert note.unit_id == unit.id and unit in forwarder.managed_units
+            elif note.unit_id in {managed.id for managed in forwarder.managed_units}:
+                assert (post.id, note.unit_id) in by_level  # a manager sent their own item up
+                assert selection.level_above_unit(db.session.get(Unit, note.unit_id), forwarder) == unit
+                sent_up.add((post.id, note.unit_id))
+            else:
+                assert note.unit_id == forwarder.unit_id
+                assert selection.level_above_for(forwarder) == unit
+        assert managers[unit.id]
+        for manager in managers[unit.id]:
+            assert permissions.can_read_post(manager, post)
+    for item in items.values():
+        decisions = [note.action for note in notes[item.id] if note.action != "forward"]
+        if (item.post_id, item.unit_id) in sent_up:
+            assert item.status == "forwarded" and not decisions
+        else:
+            expected = {"keep": "kept", "close": "closed"}[decisions[-1]] if decisions else "open"
+            assert item.status == expected
+    # Whoever forwarded has read the post; the managers of the level above were notified.
+    reads = set(db.session.execute(select(PostRead.user_id, PostRead.post_id)))
+    forwards = [
+        (item, note) for item in items.values() for note in notes[item.id] if note.action == "forward"
+    ]
+    assert all((note.by_id, item.post_id) in reads for item, note in forwards)
+    notified = Counter(
+        (n.user_id, n.selection_item_id, n.actor_id, n.read_at is None)
+        for n in db.session.scalars(select(Notification).where(Notification.kind == "forward"))
+    )
+    expected_notified = Counter(
+        (manager.id, item.id, note.by_id, item.status == "open")
+        for item, note in forwards
+        for manager in managers[item.unit_id]
+        if manager.id != note.by_id
+    )
+    assert notified == expected_notified
+
+    top = _user(db, SHOWCASE_LOGINS[2]["email"])
+    arrived = defaultdict(int)
+    for level in selection.funnel(top, None, None, None):
+        arrived[level["depth"]] += level["arrived"]
+    depths = sorted(arrived)
+    assert depths == [0, 1, 2, 3]
+    assert all(arrived[deeper] > arrived[higher] for higher, deeper in pairwise(depths))
+    assert 100 <= arrived[3] <= 150 and 30 <= arrived[2] <= 40 and 8 <= arrived[1] <= 15
+    assert 3 <= arrived[0] <= 8
+    assert selection.open_count(top) >= 2
+    assert selection.open_count(_user(db, SHOWCASE_LOGINS[3]["email"])) >= 2  # MEAE/DGM
+
+
+def _selection_rows(db):
+    items = list(db.session.scalars(select(SelectionItem).order_by(SelectionItem.id)))
+    key = {item.id: (item.post_id, item.unit_id) for item in items}
+    notes = db.session.scalars(select(SelectionNote).order_by(SelectionNote.id))
+    notifications = db.session.scalars(
+        select(Notification).where(Notification.kind == "forward").order_by(Notification.id)
+    )
+    return {
+        "items": [(key[i.id], i.status, i.priority, i.created_at, i.updated_at) for i in items],
+        "notes": [(key[n.item_id], n.by_id, n.unit_id, n.action, n.note, n.priority, n.at) for n in notes],
+        "notifications": sorted(
+            (n.user_id, n.actor_id, n.post_id, key[n.selection_item_id], n.created_at) for n in notifications
+        ),
+    }
+
+
+def test_the_forwarding_day_is_what_the_services_would_have_written(demo, db, monkeypatch):
+    stored = _selection_rows(db)
+    # Each note, oldest first, is one call to the service that wrote it.
+    steps = [(n[0][0], *n[1:]) for n in stored["notes"]]
+    clock = []
+    monkeypatch.setattr(selection, "utcnow", lambda: clock[-1])
+    monkeypatch.setattr("feed.notifications.utcnow", lambda: clock[-1])
+    with db.session.begin_nested() as savepoint:
+        db.session.execute(delete(Notification).where(Notification.kind == "forward"))
+        db.session.execute(delete(SelectionNote))
+        db.session.execute(delete(SelectionItem))
+        db.session.expire_all()
+        for post_id, by_id, unit_id, action, note, priority, at in steps:
+            clock.append(at)
+            user, post = db.session.get(User, by_id), db.session.get(Post, post_id)
+            own = db.session.scalar(
+                select(SelectionItem).where(
+                    SelectionItem.post_id == post_id, SelectionItem.unit_id == unit_id
+                )
+            )
+            if action == "forward" and own is not None and unit_id in {u.id for u in user.managed_units}:
+                selection.forward_item(user, own, note, priority)
+            elif action == "forward":
+                selection.forward_post(user, post, note, priority)
+            else:
+                decide = selection.keep_item if action == "keep" else selection.close_item
+                decide(user, own, note)
+            db.session.flush()
+        replayed = _selection_rows(db)
+        savepoint.rollback()
+    assert replayed == stored
 
 
 def test_loading_twice_changes_nothing_and_reset_reloads_the_same_world(app, demo, db):

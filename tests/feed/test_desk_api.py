@@ -210,3 +210,40 @@ def test_old_broadcasts_leave_toread_but_addressed_information_stays(app, api, d
         db.session.commit()
     client = api(desk_world["me"])
     assert _titles(client, "/api/v1/desk/toread") == ["recent broadcast", "old but addressed to me"]
+
+
+def test_toread_pages_walk_the_priorities_in_order(api, desk_world):
+    for number in range(7):
+        priority = ("routine", "flash", "priority", "immediate")[number % 4]
+        _write(api, desk_world, f"{priority} {number}", qualification="information", priority=priority)
+    client = api(desk_world["me"])
+    everything = _titles(client, "/api/v1/desk/toread?limit=100")
+    assert everything == [
+        "flash 5",
+        "flash 1",
+        "immediate 3",
+        "priority 6",
+        "priority 2",
+        "routine 4",
+        "routine 0",
+    ]
+    paged, cursor = [], None
+    while True:
+        body = client.get("/api/v1/desk/toread?limit=2" + (f"&cursor={cursor}" if cursor else "")).get_json()
+        paged += [item["title"] for item in body["items"]]
+        cursor = body["next"]
+        if not cursor:
+            break
+    assert paged == everything
+
+
+def test_toread_counts_stop_at_a_cap(api, desk_world, monkeypatch):
+    from feed import desk
+
+    monkeypatch.setattr(desk, "COUNT_CAP", 2)
+    for number in range(3):
+        _write(api, desk_world, f"r{number}", qualification="information")
+    _write(api, desk_world, "f", qualification="information", priority="flash")
+    toread = api(desk_world["me"]).get("/api/v1/desk").get_json()["toread"]
+    assert toread["by_priority"] == {"flash": 1, "immediate": 0, "priority": 0, "routine": 2}
+    assert toread["total"] == 3 and toread["capped"] is True

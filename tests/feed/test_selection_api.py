@@ -188,3 +188,14 @@ def test_notifications_about_content_i_cannot_read_are_hidden(api, make_user):
     api(author).delete(f"/api/v1/communities/{community['id']}/members/{me}")
     body = api(me).get("/api/v1/notifications").get_json()
     assert body["items"] == [] and body["unread"] == 0
+
+
+def test_a_priority_raised_on_the_way_up_stays_raised(api, chain_of_command):
+    c = chain_of_command
+    item = (
+        api(c["agent"])
+        .post(f"/api/v1/posts/{c['post']}/forward", json={"note": "Urgent", "priority": "flash"})
+        .get_json()
+    )
+    up = api(c["office_head"]).post(f"/api/v1/selection/{item['id']}/forward", json={"note": "Pour décision"})
+    assert up.get_json()["priority"] == "flash"
