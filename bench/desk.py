@@ -46,12 +46,12 @@ def pick_subjects(db):
     from rse.accounts.models import ManagedUnit, User
     from rse.units.models import Unit
 
-    big = select(Community.id).order_by(Community.member_count.desc()).limit(10).subquery()
+    big = select(Community.id).order_by(Community.member_count.desc(), Community.id).limit(10).subquery()
     member = db.session.execute(
         select(Membership.user_id, func.count())
         .where(Membership.community_id.in_(select(big.c.id)))
         .group_by(Membership.user_id)
-        .order_by(func.count().desc())
+        .order_by(func.count().desc(), Membership.user_id)
         .limit(1)
     ).first()[0]
     agents_below = (
@@ -65,7 +65,7 @@ def pick_subjects(db):
         select(ManagedUnit.user_id, ManagedUnit.unit_id, agents_below)
         .join(Unit, Unit.id == ManagedUnit.unit_id)
         .where(Unit.parent_id.is_(None))
-        .order_by(agents_below.desc())
+        .order_by(agents_below.desc(), ManagedUnit.user_id)
         .limit(1)
     ).first()
     # The largest unit under about 5,000 people, and a large open community its agents may read.
@@ -83,7 +83,7 @@ def pick_subjects(db):
         select(Community)
         .where(Community.visibility == "open")
         .where((Community.ministry_id.is_(None)) | (Community.ministry_id == unit.ministry_id))
-        .order_by(Community.member_count.desc())
+        .order_by(Community.member_count.desc(), Community.id)
         .limit(1)
     )
     author = db.session.scalar(

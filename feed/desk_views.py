@@ -296,28 +296,15 @@ def _short_path(roots: list[Unit]):
     return shorten
 
 
-def _manager_items(rows, now: datetime) -> list[dict]:
-    posts = present_posts(current_user, [row.Post for row in rows])
-    holders = dict(
-        db.session.execute(
-            select(User.id, User.name).where(User.id.in_({row.PostRecipient.user_id for row in rows}))
-        ).all()
-    )
-    paths = dict(
-        db.session.execute(
-            select(Unit.id, Unit.path).where(Unit.id.in_({row.PostRecipient.unit_id for row in rows}))
-        ).all()
-    )
+def _manager_items(page_items: list[dict], now: datetime) -> list[dict]:
+    """The API-shaped items with what the page shows: the unit path and the post's age."""
     return [
         {
-            "post": post,
-            "holder": {"id": row.PostRecipient.user_id, "name": holders.get(row.PostRecipient.user_id)},
-            "unit_path": paths.get(row.PostRecipient.unit_id),
-            "status": manager.status_of(row.PostRecipient, row.Post, now),
-            "age": now - row.Post.created_at,
-            "done_at": row.PostRecipient.done_at,
+            **item,
+            "unit_path": item["unit"]["path"] if item["unit"] else None,
+            "age": now - item["post"]["created_at"],
         }
-        for row, post in zip(rows, posts, strict=True)
+        for item in page_items
     ]
 
 
@@ -328,22 +315,7 @@ def manager_page():
     now = utcnow()
     filters, form = _manager_filters(request.args, now)
     summary = manager.summary(current_user, filters, now)
-    columns, directions = manager.items_order(now)
-    page = keyset_page(
-        manager.items_query(current_user, filters, now),
-        limit=PAGE_SIZE,
-        cursor=request.args.get("cursor"),
-        key_columns=columns,
-        descending=directions,
-        scalars=False,
-        key_of=lambda row: (
-            0 if manager.status_of(row.PostRecipient, row.Post, now) == "overdue" else 1,
-            PRIORITIES.index(row.Post.priority),
-            (row.Post.due_at or desk.NO_DUE_DATE).isoformat(),
-            row.Post.id,
-            row.PostRecipient.user_id,
-        ),
-    )
+    page = manager.items_page(current_user, filters, PAGE_SIZE, request.args.get("cursor"), now)
     items = _manager_items(page["items"], now)
     return render_template(
         "desk/manager.html",

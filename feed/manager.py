@@ -186,3 +186,55 @@ def summary(user: User, filters: ManagerFilters, now: datetime | None = None) ->
         "units": ordered,
         "totals": {key: sum(e[key] for e in ordered) for key in ("open", "done", "overdue")},
     }
+
+
+def items_page(user: User, filters: ManagerFilters, limit: int, cursor: str | None, now: datetime) -> dict:
+    """A page of action items, each with its post, holder, unit, status and age (API shape)."""
+    from feed.desk import NO_DUE_DATE
+    from feed.presenters import present_posts
+    from rse.api import keyset_page
+
+    columns, directions = items_order(now)
+    page = keyset_page(
+        items_query(user, filters, now),
+        limit=limit,
+        cursor=cursor,
+        key_columns=columns,
+        descending=directions,
+        scalars=False,
+        key_of=lambda row: (
+            0 if status_of(row.PostRecipient, row.Post, now) == "overdue" else 1,
+            PRIORITIES.index(row.Post.priority),
+            (row.Post.due_at or NO_DUE_DATE).isoformat(),
+            row.Post.id,
+            row.PostRecipient.user_id,
+        ),
+    )
+    rows = page["items"]
+    posts = present_posts(user, [row.Post for row in rows])
+    holders = dict(
+        db.session.execute(
+            select(User.id, User.name).where(User.id.in_({row.PostRecipient.user_id for row in rows}))
+        ).all()
+    )
+    paths = dict(
+        db.session.execute(
+            select(Unit.id, Unit.path).where(Unit.id.in_({row.PostRecipient.unit_id for row in rows}))
+        ).all()
+    )
+    items = []
+    for row, post in zip(rows, posts, strict=True):
+        recipient = row.PostRecipient
+        items.append(
+            {
+                "post": post,
+                "holder": {"type": "user", "id": recipient.user_id, "name": holders.get(recipient.user_id)},
+                "unit": {"id": recipient.unit_id, "path": paths.get(recipient.unit_id)}
+                if recipient.unit_id
+                else None,
+                "status": status_of(recipient, row.Post, now),
+                "age_hours": int((now - row.Post.created_at).total_seconds() // 3600),
+                "done_at": recipient.done_at,
+            }
+        )
+    return {"items": items, "next": page["next"]}

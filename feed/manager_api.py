@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import marshmallow as ma
 from flask_login import current_user
-from sqlalchemy import select
 
 from feed import manager
-from feed.desk import NO_DUE_DATE
 from feed.models import PRIORITIES
-from feed.presenters import present_posts
 from feed.schemas import PostSchema
-from rse.accounts.models import User
-from rse.api import ApiBlueprint, ListArgs, keyset_page, page_schema
+from rse.api import ApiBlueprint, ListArgs, page_schema
 from rse.db_types import utcnow
-from rse.extensions import db
-from rse.units.models import Unit
 from rse.units.schemas import UnitRefSchema
 
 blp = ApiBlueprint("manager", __name__, url_prefix="/api/v1/manager", description="The manager's view")
@@ -77,50 +71,7 @@ def _filters(args) -> manager.ManagerFilters:
 @blp.response(200, page_schema(ManagerItemSchema))
 def list_items(args):
     """Action items addressed into my units: overdue first, then by priority and due date."""
-    now = utcnow()
-    columns, directions = manager.items_order(now)
-    page = keyset_page(
-        manager.items_query(current_user, _filters(args), now),
-        limit=args["limit"],
-        cursor=args["cursor"],
-        key_columns=columns,
-        descending=directions,
-        scalars=False,
-        key_of=lambda row: (
-            0 if manager.status_of(row.PostRecipient, row.Post, now) == "overdue" else 1,
-            PRIORITIES.index(row.Post.priority),
-            (row.Post.due_at or NO_DUE_DATE).isoformat(),
-            row.Post.id,
-            row.PostRecipient.user_id,
-        ),
-    )
-    rows = page["items"]
-    posts = present_posts(current_user, [row.Post for row in rows])
-    holders = dict(
-        db.session.execute(
-            select(User.id, User.name).where(User.id.in_({row.PostRecipient.user_id for row in rows}))
-        ).all()
-    )
-    paths = dict(
-        db.session.execute(
-            select(Unit.id, Unit.path).where(Unit.id.in_({row.PostRecipient.unit_id for row in rows}))
-        ).all()
-    )
-    items = []
-    for row, post in zip(rows, posts, strict=True):
-        recipient = row.PostRecipient
-        items.append(
-            {
-                "post": post,
-                "holder": {"type": "user", "id": recipient.user_id, "name": holders.get(recipient.user_id)},
-                "unit": {"id": recipient.unit_id, "path": paths.get(recipient.unit_id)}
-                if recipient.unit_id
-                else None,
-                "status": manager.status_of(recipient, row.Post, now),
-                "age_hours": int((now - row.Post.created_at).total_seconds() // 3600),
-            }
-        )
-    return {"items": items, "next": page["next"]}
+    return manager.items_page(current_user, _filters(args), args["limit"], args["cursor"], utcnow())
 
 
 @blp.get("/summary")
