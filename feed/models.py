@@ -52,8 +52,9 @@ class Post(db.Model):
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     comment_count: Mapped[int] = mapped_column(default=0)
 
-    community: Mapped[Community] = relationship()
-    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    # Loaded together for a whole page of posts (lists show both for every post).
+    community: Mapped[Community] = relationship(lazy="selectin")
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="selectin")
     addressees: Mapped[list[PostAddressee]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     tag_rows: Mapped[list[PostTag]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
