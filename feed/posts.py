@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from communities.models import Community
 from feed import addressees as addressing
@@ -361,13 +361,3 @@ def receipts(user: User, post: Post) -> dict:
             for row in rows
         ],
     }
-
-
-def count_comments(post: Post) -> int:
-    from feed.models import Comment
-
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Comment)
-        .where(Comment.post_id == post.id, Comment.deleted_at.is_(None))
-    )

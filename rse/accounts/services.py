@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from rse.accounts.models import GRANTABLE_ROLES, ApiToken, LoginSession, ManagedUnit, User, UserRole
 from rse.accounts.passwords import hash_password, needs_rehash, policy_errors, verify_password
 from rse.db_types import utcnow
-from rse.errors import Conflict, Invalid, NotFound, _l
+from rse.errors import Invalid, NotFound, _l
 from rse.extensions import db
 from rse.units.models import Unit
 
@@ -194,11 +194,3 @@ def revoke_token(user: User, token_id: int) -> None:
     if token is None or token.user_id != user.id or token.revoked_at is not None:
         raise NotFound()
     token.revoked_at = utcnow()
-
-
-def grant_role(user: User, role: str) -> None:
-    if role not in GRANTABLE_ROLES:
-        raise Invalid("Unknown role.", {"role": [f"One of {', '.join(GRANTABLE_ROLES)}."]})
-    if role in user.roles:
-        raise Conflict(f"The user already has the role {role}.")
-    user.role_rows.append(UserRole(role=role))

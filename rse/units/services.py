@@ -22,10 +22,6 @@ def split_path(path: str) -> list[str]:
     return parts
 
 
-def find_by_path(path: str) -> Unit | None:
-    return db.session.scalar(select(Unit).where(Unit.path == "/".join(split_path(path))))
-
-
 def ensure_path(path: str) -> Unit:
     """Create every missing unit along ``MINISTRY/DIRECTORATE/...`` and return the last one."""
     parent: Unit | None = None
@@ -48,8 +44,3 @@ def ensure_path(path: str) -> Unit:
         parent = unit
     assert parent is not None
     return parent
-
-
-def subtree_condition(unit: Unit):
-    """SQL condition selecting ``unit`` and every unit below it."""
-    return Unit.id_path.startswith(unit.id_path, autoescape=True)
