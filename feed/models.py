@@ -238,7 +238,17 @@ class SelectionNote(db.Model):
     by: Mapped[User] = relationship()
 
 
-NOTIFICATION_KINDS = ("action", "mention", "reply", "due_soon", "overdue", "forward", "published", "veille")
+NOTIFICATION_KINDS = (
+    "action",
+    "mention",
+    "reply",
+    "due_soon",
+    "overdue",
+    "forward",
+    "published",
+    "declined",
+    "veille",
+)
 
 
 class Notification(db.Model):
@@ -250,7 +260,7 @@ class Notification(db.Model):
     kind: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
-    # The portal arrives with its own issue; the column is ready for it.
+    # Set for portal notifications (no foreign key: the portal builds on the feed, not the reverse).
     portal_item_id: Mapped[int | None]
     selection_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("selection_items.id", ondelete="CASCADE")

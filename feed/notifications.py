@@ -96,8 +96,18 @@ def refresh_due_notifications(user: User, now: datetime | None = None) -> None:
 
 def _visible(user: User):
     # Checked per notification (a user has few) rather than listing every post they may read.
+    from portal.models import PortalItem
+
     readable = exists().where(Post.id == Notification.post_id, permissions.readable_posts(user))
-    return and_(Notification.user_id == user.id, or_(Notification.post_id.is_(None), readable))
+    # A notification about a portal item follows the item, whoever may read the source post.
+    on_portal = exists().where(
+        PortalItem.id == Notification.portal_item_id, permissions.readable_portal_items(user)
+    )
+    return and_(
+        Notification.user_id == user.id,
+        or_(Notification.post_id.is_(None), readable),
+        or_(Notification.portal_item_id.is_(None), on_portal),
+    )
 
 
 def notifications_query(user: User, unread: bool | None = None):
@@ -126,9 +136,14 @@ def mark_read(user: User, ids: list[int] | None = None) -> int:
     return len(db.session.execute(stmt.returning(Notification.id)).all())
 
 
-def describe(notification: Notification, post_titles: dict[int, str], actor_names: dict[int, str]) -> str:
-    """A sentence in the reader's language."""
-    title = post_titles.get(notification.post_id, "")
+def describe(
+    notification: Notification,
+    post_titles: dict[int, str],
+    actor_names: dict[int, str],
+    headlines: dict[int, str] | None = None,
+) -> str:
+    """A sentence in the reader's language (a portal item is named by its headline)."""
+    title = post_titles.get(notification.post_id) or (headlines or {}).get(notification.portal_item_id, "")
     actor = actor_names.get(notification.actor_id, "")
     texts = {
         "action": lambda: _("%(actor)s asks you to act: %(title)s", actor=actor, title=title),
@@ -138,6 +153,9 @@ def describe(notification: Notification, post_titles: dict[int, str], actor_name
         "overdue": lambda: _("Overdue: %(title)s", title=title),
         "forward": lambda: _("%(actor)s forwarded to your selection: %(title)s", actor=actor, title=title),
         "published": lambda: _("Published on the portal: %(title)s", title=title),
+        "declined": lambda: _(
+            "%(actor)s declined your proposal for the portal: %(title)s", actor=actor, title=title
+        ),
         "veille": lambda: _("New match for a saved search: %(title)s", title=title),
     }
     return texts.get(notification.kind, lambda: title)()
@@ -148,6 +166,7 @@ def present(notifications: list[Notification]) -> list[dict]:
     actor_ids = {n.actor_id for n in notifications if n.actor_id}
     titles = dict(db.session.execute(select(Post.id, Post.title).where(Post.id.in_(post_ids))).all())
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(actor_ids))).all())
+    headlines = _portal_headlines({n.portal_item_id for n in notifications if n.portal_item_id})
     return [
         {
             "id": n.id,
@@ -158,7 +177,19 @@ def present(notifications: list[Notification]) -> list[dict]:
             "post_id": n.post_id,
             "portal_item_id": n.portal_item_id,
             "selection_item_id": n.selection_item_id,
-            "text": describe(n, titles, names),
+            "text": describe(n, titles, names, headlines),
         }
         for n in notifications
     ]
+
+
+def _portal_headlines(item_ids: set[int]) -> dict[int, str]:
+    from portal.models import PortalItem
+
+    if not item_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(PortalItem.id, PortalItem.headline).where(PortalItem.id.in_(item_ids))
+        ).all()
+    )

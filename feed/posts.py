@@ -261,8 +261,17 @@ def update_post(user: User, post: Post, changes: dict) -> Post:
         addressing.replace(post, action, information)
         notifications.notify_action_recipients(post, user, only_new_since=acting_before)
     db.session.add(Revision(target_type="post", target_id=post.id, by_id=user.id, changes=diff))
+    if {"title", "body"} & diff.keys():
+        _tell_the_portal(post, "edited")
     db.session.flush()
     return post
+
+
+def _tell_the_portal(post: Post, what: str) -> None:
+    """Portal items keep their snapshot of the post; their curators are told it changed."""
+    from portal.services import source_post_changed  # the portal builds on posts, not the reverse
+
+    source_post_changed(post, what)
 
 
 def delete_post(user: User, post: Post) -> None:
@@ -279,6 +288,7 @@ def delete_post(user: User, post: Post) -> None:
             details={"community_id": post.community_id, "author_id": post.author_id, "title": post.title},
         )
     )
+    _tell_the_portal(post, "deleted")
 
 
 def history(user: User, post: Post):

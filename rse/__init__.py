@@ -70,6 +70,7 @@ def _import_models() -> None:
     """Every model module, so that metadata (and Alembic autogenerate) sees all tables."""
     import communities.models  # noqa: F401
     import feed.models  # noqa: F401
+    import portal.models  # noqa: F401
     import rse.accounts.models  # noqa: F401
     import rse.units.models  # noqa: F401
 
@@ -80,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from feed.desk_api import blp as desk_api
     from feed.manager_api import blp as manager_api
     from feed.selection_api import blp as selection_api
+    from portal.api import blp as portal_api
     from rse import health, web
     from rse.accounts.api import blp as accounts_api
     from rse.units.api import blp as units_api
@@ -93,17 +95,20 @@ def _register_blueprints(app: Flask) -> None:
         desk_api,
         manager_api,
         selection_api,
+        portal_api,
     ):
         api.register_blueprint(blueprint)
     from communities.views import blp as community_pages
     from feed.desk_views import blp as desk_pages
     from feed.views import blp as post_pages
+    from portal.views import blp as portal_pages
 
     app.register_blueprint(health.blp)
     app.register_blueprint(web.blp)
     app.register_blueprint(community_pages)
     app.register_blueprint(post_pages)
     app.register_blueprint(desk_pages)
+    app.register_blueprint(portal_pages)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -11,6 +11,11 @@ Visibility in short:
 - a secret community exists only for its members;
 - admins also read every open or restricted community (moderation), never a secret one unless
   they are members; curators and managers have no reading privilege of their own.
+
+The portal is read by every active user, whatever their communities: its items expose only the
+curated snapshot of a post, so the link to the source thread goes only to those who may read it.
+Curators (global role) publish; content of a restricted or secret community needs the approval of
+one of its animators first.
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, false, or_, select
 
+from rse.db_types import utcnow
 from rse.extensions import db
 
 if TYPE_CHECKING:
     from communities.models import Community
     from feed.models import Comment, Post
+    from portal.models import CurationProposal, PortalComment, PortalItem
     from rse.accounts.models import User
 
 
@@ -229,3 +236,113 @@ def readers_of_community(community: Community):
         else:
             readers.append(User.unit_id.in_(select(Unit.id).where(Unit.ministry_id == community.ministry_id)))
     return and_(User.active.is_(True), or_(*readers))
+
+
+# Portal and curation ----------------------------------------------------------------------------
+
+
+def can_read_portal(user: User | None) -> bool:
+    return _active(user)
+
+
+def can_curate(user: User | None) -> bool:
+    """Publish, edit, pin, reorder and unpublish portal items; manage sections; decline proposals."""
+    return _active(user) and user.has_role("curator")
+
+
+def portal_item_is_live(item: PortalItem, now=None) -> bool:
+    now = now or utcnow()
+    return (
+        item.unpublished_at is None
+        and item.published_at <= now
+        and (item.ends_at is None or item.ends_at > now)
+    )
+
+
+def can_read_portal_item(user: User | None, item: PortalItem) -> bool:
+    """Live items for every reader; scheduled and ended ones for curators only."""
+    if not can_read_portal(user) or item.unpublished_at is not None:
+        return False
+    return portal_item_is_live(item) or can_curate(user)
+
+
+def readable_portal_items(user: User | None, now=None):
+    """SQL condition on ``PortalItem``: the items this user may read."""
+    from portal.models import PortalItem
+
+    if not can_read_portal(user):
+        return false()
+    condition = PortalItem.unpublished_at.is_(None)
+    if can_curate(user):
+        return condition
+    now = now or utcnow()
+    return and_(
+        condition,
+        PortalItem.published_at <= now,
+        or_(PortalItem.ends_at.is_(None), PortalItem.ends_at > now),
+    )
+
+
+def can_comment_portal_item(user: User | None, item: PortalItem) -> bool:
+    """Comment and react: every reader of the item, whatever their communities."""
+    return can_read_portal_item(user, item)
+
+
+def can_delete_portal_comment(user: User | None, comment: PortalComment, item: PortalItem) -> bool:
+    if comment.deleted_at is not None or not can_read_portal_item(user, item):
+        return False
+    return comment.author_id == user.id or can_curate(user) or user.has_role("admin")
+
+
+def can_see_portal_source(user: User | None, item: PortalItem) -> bool:
+    """The link back to the source thread: only for those who may read the source post."""
+    return can_read_post(user, item.post)
+
+
+def can_see_portal_history(user: User | None, item: PortalItem) -> bool:
+    return can_curate(user) and item.unpublished_at is None
+
+
+def can_propose(user: User | None, post: Post) -> bool:
+    """Any member of the post's community (animators included) may propose it for the portal."""
+    return can_read_post(user, post) and membership_role(user, post.community) is not None
+
+
+def can_know_proposal(user: User | None, proposal: CurationProposal) -> bool:
+    """Curators work on every proposal; readers of the post know the proposals made of it."""
+    return can_curate(user) or can_read_post(user, proposal.post)
+
+
+def can_approve_proposal(user: User | None, proposal: CurationProposal) -> bool:
+    """Only an animator of the source community lets its content reach the portal."""
+    return proposal.post.deleted_at is None and is_animator(user, proposal.post.community)
+
+
+def can_see_proposal_post(user: User | None, proposal: CurationProposal) -> bool:
+    """Curators see a proposed post of a restricted or secret community once an animator approved."""
+    if can_read_post(user, proposal.post):
+        return True
+    return (
+        can_curate(user)
+        and proposal.post.deleted_at is None
+        and (not proposal.needs_approval or proposal.approved_at is not None)
+    )
+
+
+def approvable_community_ids(user: User | None):
+    """A SELECT of the ids of the communities whose proposals this user may approve."""
+    from communities.models import Community, Membership
+
+    if not _active(user):
+        return select(Community.id).where(false())
+    return select(Membership.community_id).where(Membership.user_id == user.id, Membership.role == "animator")
+
+
+def can_publish_post(user: User | None, post: Post, proposed: bool) -> bool:
+    """A curator publishes a post they may read, or one a member proposed to the curators."""
+    return can_curate(user) and post.deleted_at is None and (proposed or can_read_post(user, post))
+
+
+def needs_animator_approval(post: Post) -> bool:
+    """Content of a restricted or secret community reaches the portal only with an animator's yes."""
+    return post.community.visibility != "open"

@@ -56,7 +56,7 @@ def _account_key() -> str:
 def login():
     if request.method == "GET":
         if current_user.is_authenticated:
-            return redirect(url_for("web.home"))
+            return redirect(url_for("portal_pages.home"))
         return render_template("login.html", email="")
     email = request.form.get("email", "")[:254]
     user = accounts.authenticate(email, request.form.get("password", "")[:1024])
@@ -69,7 +69,8 @@ def login():
     accounts.start_login_session(user, request.headers.get("User-Agent"))
     db.session.commit()
     login_user(user)
-    return redirect(safe_next(request.args.get("next")))
+    # The portal is where everyone lands; the home page stays one click away in the navigation.
+    return redirect(safe_next(request.args.get("next"), "portal_pages.home"))
 
 
 @blp.errorhandler(429)

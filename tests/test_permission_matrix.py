@@ -301,3 +301,164 @@ def test_permission_matrix(app, world, viewer, community, expected):
             mismatches.append("deactivated: the token revoked at deactivation still works")
 
     assert not mismatches, "\n" + "\n".join(mismatches)
+
+
+# Portal and curation ----------------------------------------------------------------------------
+#
+# The same world, with one live portal item per community (restricted and secret ones approved by
+# their animator), a scheduled item, and two proposals by a member waiting: one of the restricted
+# community (for an animator's approval) and one of the open community (for a curator's decision).
+#
+# Actions
+#   portal     GET /portal
+#   item       GET /portal/items/<id> of the secret community's item (the portal is for everyone)
+#   scheduled  GET /portal/items/<id> of an item whose publication time is ahead
+#   comment    POST /portal/items/<id>/comments on the secret community's item
+#   react      POST /portal/items/<id>/reactions on the secret community's item
+#   links      the communities whose item gives the caller its source_post_id (others give null)
+#   propose    POST /posts/<id>/propose on a restricted community's post
+#   approve    POST /curation/proposals/<id>/approve on the restricted community's waiting proposal
+#   decline    POST /curation/proposals/<id>/decline on the open community's waiting proposal
+#   queue      GET /curation/queue
+#   publish    POST /portal/items with an open community's post
+#   section    POST /portal/sections
+
+PORTAL_ACTIONS = (
+    "portal", "item", "scheduled", "comment", "react", "links",
+    "propose", "approve", "decline", "queue", "publish", "section",
+)  # fmt: skip
+_ALL = ("open", "restricted", "secret", "inter")
+_OPEN = ("open", "inter")
+_ADMIN = ("open", "restricted", "inter")
+
+# fmt: off
+PORTAL_MATRIX = [
+    # viewer              portal item scheduled comment react links   propose approve decline queue publish section
+    ("anonymous",         401,   401, 401,      401,    401,  401,    401,    401,    401,    401,  401,    401),
+    ("other_ministry",    200,   200, 404,      201,    200,  ("inter",), 404, 404,   404,    403,  403,    403),
+    ("non_member",        200,   200, 404,      201,    200,  _OPEN,  403,    404,    403,    403,  403,    403),
+    ("member",            200,   200, 404,      201,    200,  _ALL,   201,    403,    403,    403,  403,    403),
+    ("member_elsewhere",  200,   200, 404,      201,    200,  _ALL,   201,    403,    403,    403,  403,    403),
+    ("animator",          200,   200, 404,      201,    200,  _ALL,   201,    200,    403,    200,  403,    403),
+    ("curator",           200,   200, 200,      201,    200,  _OPEN,  403,    403,    200,    200,  201,    201),
+    ("manager",           200,   200, 404,      201,    200,  _OPEN,  403,    404,    403,    403,  403,    403),
+    ("admin",             200,   200, 404,      201,    200,  _ADMIN, 403,    403,    403,    403,  403,    403),
+    ("admin_elsewhere",   200,   200, 404,      201,    200,  _ADMIN, 403,    403,    403,    403,  403,    403),
+    ("deactivated",       401,   401, 401,      401,    401,  401,    401,    401,    401,    401,  401,    401),
+]
+# fmt: on
+
+
+@pytest.fixture
+def portal_world(app, world) -> dict:
+    from datetime import timedelta
+
+    from feed.models import Post
+    from portal import curation
+    from portal import services as portal
+    from rse.accounts.models import User
+    from rse.db_types import utcnow
+
+    with app.app_context():
+
+        def user(key):
+            return _db.session.scalar(_db.select(User).where(User.email == f"{key}@example.gouv.fr"))
+
+        curator, animator, member = user("curator"), user("animator"), user("member")
+        section = portal.create_section(curator, "À la une")
+        items = {}
+        for key in COMMUNITIES:
+            post = _db.session.get(Post, world["posts"][key]["read"])
+            if key in ("restricted", "secret"):
+                curation.propose(animator, post, "Approuvé par l'animateur")
+            items[key] = portal.publish(curator, post.id, section_id=section.id, headline=f"Portail {key}").id
+        scheduled = portal.publish(
+            curator,
+            world["posts"]["open"]["read"],
+            section_id=section.id,
+            headline="Plus tard",
+            publish_at=utcnow() + timedelta(days=1),
+        ).id
+        waiting = {
+            key: curation.propose(member, _db.session.get(Post, world["posts"][key]["comment"]), "À voir").id
+            for key in ("restricted", "open")
+        }
+        _db.session.commit()
+        section_id = section.id
+        _db.session.remove()
+    return {"items": items, "scheduled": scheduled, "waiting": waiting, "section": section_id}
+
+
+@pytest.mark.parametrize(
+    ("viewer", "expected"),
+    [(viewer, dict(zip(PORTAL_ACTIONS, cells, strict=True))) for viewer, *cells in PORTAL_MATRIX],
+    ids=[row[0] for row in PORTAL_MATRIX],
+)
+def test_portal_permission_matrix(app, world, portal_world, viewer, expected):
+    from tests.conftest import ApiClient
+
+    client = ApiClient(app.test_client(), world["tokens"][viewer])
+    secret_item = portal_world["items"]["secret"]
+    mismatches: list[str] = []
+
+    def check(action, response, missing=None):
+        wanted = expected[action]
+        if response.status_code != wanted:
+            mismatches.append(
+                f"{viewer} x {action}: expected {wanted}, got {response.status_code} {response.get_json()}"
+            )
+        elif (
+            wanted == 404
+            and missing is not None
+            and _problem_without_instance(response) != _problem_without_instance(missing())
+        ):
+            mismatches.append(f"{viewer} x {action}: a 404 unlike a missing id's")
+
+    check("portal", client.get("/api/v1/portal"))
+    check("item", client.get(f"/api/v1/portal/items/{secret_item}"))
+    check(
+        "scheduled",
+        client.get(f"/api/v1/portal/items/{portal_world['scheduled']}"),
+        lambda: client.get(f"/api/v1/portal/items/{NO_SUCH_ID}"),
+    )
+    if expected["links"] == 401:
+        check("links", client.get(f"/api/v1/portal/items/{secret_item}"))
+    else:
+        linked = {
+            key
+            for key, item_id in portal_world["items"].items()
+            if client.get(f"/api/v1/portal/items/{item_id}").get_json()["source_post_id"] is not None
+        }
+        if linked != set(expected["links"]):
+            mismatches.append(f"{viewer} x links: expected {sorted(expected['links'])}, got {sorted(linked)}")
+    check("queue", client.get("/api/v1/curation/queue"))
+
+    check("comment", client.post(f"/api/v1/portal/items/{secret_item}/comments", json={"body": "Merci"}))
+    check("react", client.post(f"/api/v1/portal/items/{secret_item}/reactions", json={"emoji": "👍"}))
+    restricted_post = world["posts"]["restricted"]["qualify"]
+    check(
+        "propose",
+        client.post(f"/api/v1/posts/{restricted_post}/propose", json={"note": "À la une ?"}),
+        lambda: client.post(f"/api/v1/posts/{NO_SUCH_ID}/propose", json={"note": "À la une ?"}),
+    )
+    check(
+        "approve",
+        client.post(f"/api/v1/curation/proposals/{portal_world['waiting']['restricted']}/approve"),
+        lambda: client.post(f"/api/v1/curation/proposals/{NO_SUCH_ID}/approve"),
+    )
+    check(
+        "decline",
+        client.post(
+            f"/api/v1/curation/proposals/{portal_world['waiting']['open']}/decline", json={"note": "Non"}
+        ),
+        lambda: client.post(f"/api/v1/curation/proposals/{NO_SUCH_ID}/decline", json={"note": "Non"}),
+    )
+    publish = {
+        "post_id": world["posts"]["open"]["edit"],
+        "section_id": portal_world["section"],
+        "headline": "Titre",
+    }
+    check("publish", client.post("/api/v1/portal/items", json=publish))
+    check("section", client.post("/api/v1/portal/sections", json={"name": "Nouvelle rubrique"}))
+
+    assert not mismatches, "\n" + "\n".join(mismatches)

@@ -22,6 +22,7 @@ from rse.demo.cables import CABLES_COMMUNITY, cable_day, draft_cables
 from rse.demo.communities import COMMUNITIES
 from rse.demo.forwarding import Org, simulate, write_selection
 from rse.demo.org import DEMO_UNITS, DemoPerson, demo_people, person_by_key
+from rse.demo.portal import load_demo_portal
 from rse.demo.timeline import HISTORY_DAYS
 from rse.demo.world_posts import CommunityState, Member, draft_posts, scripted_drafts, write_posts
 from rse.extensions import db
@@ -76,8 +77,9 @@ def load_demo_world(seed: int = 1, now: datetime | None = None) -> dict[str, int
     )
     writer.flush()
     sync_sequences()
+    portal_counts = load_demo_portal(now)
     db.session.commit()
-    return {"units": len(units), "users": len(people), **writer.written}
+    return {"units": len(units), "users": len(people), **writer.written, **portal_counts}
 
 
 def _cables_day(rng, state, people, user_ids, units, audience: Audience, now: datetime):

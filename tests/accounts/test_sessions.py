@@ -127,7 +127,7 @@ def test_open_redirects_are_refused(client, make_user):
         "/login?next=//evil.example/steal",
         data={"email": "next@example.gouv.fr", "password": "correct horse battery", "csrf_token": token},
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/portal"  # where everyone lands
 
 
 def test_failed_logins_are_throttled_per_account(app, client, login, make_user):

@@ -29,6 +29,9 @@ def test_the_pages_of_a_logged_in_user_are_accessible(page, make_user, make_comm
         "Camille Durand", email="camille.durand@example.gouv.fr", roles=["curator", "admin"], manages=["MEAE"]
     )
     log_in(page, "camille.durand@example.gouv.fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Portail")
+    assert_accessible(page)  # the portal, where everyone lands: no section yet
+    page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Bienvenue, Camille Durand")
     assert_accessible(page)  # home, no community
 

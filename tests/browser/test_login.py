@@ -19,7 +19,9 @@ def test_a_user_logs_in_sees_their_name_and_logs_out(page, make_user, log_in):
 
     log_in(page, "camille.durand@example.gouv.fr")
 
-    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page).to_have_url(re.compile(r"/portal$"))  # everyone lands on the portal
+    expect(page.get_by_role("heading", level=1)).to_have_text("Portail")
+    page.get_by_role("link", name="Accueil").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Bienvenue, Camille Durand")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     page.get_by_role("button", name="Se déconnecter").click()
@@ -99,6 +101,10 @@ def test_pages_fit_the_screen(page, make_user, make_communities, log_in, screens
     screenshot(page, f"login-error-{label}")
 
     log_in(page, "dominique.delaroche-aymon@diplomatie.gouv.fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Portail")
+    assert_no_horizontal_scroll(page, viewport["width"])
+    screenshot(page, f"portal-{label}")
+    page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Bienvenue")
     assert_no_horizontal_scroll(page, viewport["width"])
     screenshot(page, f"home-{label}")

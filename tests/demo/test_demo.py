@@ -26,6 +26,7 @@ from feed.models import (
     SelectionNote,
 )
 from feed.rendering import parse_mentions, parse_tags, render_markdown
+from portal.models import PortalItem
 from rse import permissions
 from rse.accounts.models import ManagedUnit, User
 from rse.accounts.services import authenticate
@@ -73,9 +74,11 @@ def digest(db) -> str:
             f"note {titles[item.post_id]} {paths[item.unit_id]} {emails[note.by_id]} {paths.get(note.unit_id)} "
             f"{note.action} {note.note} {note.priority}"
         )
+    headlines = dict(db.session.execute(select(PortalItem.id, PortalItem.headline)).all())
     for notification in db.session.scalars(select(Notification)):
+        about = titles.get(notification.post_id) or headlines[notification.portal_item_id]
         lines.append(
-            f"notification {emails[notification.user_id]} {notification.kind} {titles[notification.post_id]} "
+            f"notification {emails[notification.user_id]} {notification.kind} {about} "
             f"{notification.read_at is None}"
         )
     return hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()

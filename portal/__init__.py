@@ -1,0 +1,1 @@
+"""The portal: curated items from the communities, readable by everyone, and their curation."""
