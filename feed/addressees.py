@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, exists, insert, literal, or_, select, update
 
 from communities.models import Community
+from feed import tallies
 from feed.models import PostAddressee, PostRecipient
 from rse import permissions
 from rse.accounts.models import User
@@ -66,21 +67,21 @@ def replace(post, action: list[tuple[str, int]], information: list[tuple[str, in
         ).all()
     )
     db.session.execute(delete(PostRecipient).where(PostRecipient.post_id == post.id))
-    if post.qualification is None:
-        return
-    for kind, targets in (("action", action), ("information", information)):
-        if targets:
-            _fan_out(post, kind, targets)
-    for user_id, done_at in done.items():
-        db.session.execute(
-            update(PostRecipient)
-            .where(
-                PostRecipient.post_id == post.id,
-                PostRecipient.user_id == user_id,
-                PostRecipient.kind == "action",
+    if post.qualification is not None:
+        for kind, targets in (("action", action), ("information", information)):
+            if targets:
+                _fan_out(post, kind, targets)
+        for user_id, done_at in done.items():
+            db.session.execute(
+                update(PostRecipient)
+                .where(
+                    PostRecipient.post_id == post.id,
+                    PostRecipient.user_id == user_id,
+                    PostRecipient.kind == "action",
+                )
+                .values(done_at=done_at)
             )
-            .values(done_at=done_at)
-        )
+    tallies.recount_post(post.id)
 
 
 def _fan_out(post, kind: str, targets: list[tuple[str, int]]) -> None:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, union_all
 
 from communities.models import Membership
+from feed import tallies
 from feed.models import PRIORITIES, Post, PostAddressee, PostRead, PostRecipient, PostTag
 from rse import permissions
 from rse.accounts.models import User
@@ -72,19 +73,22 @@ def _filtered(stmt, filters: DeskFilters, user: User, now: datetime):
     return stmt
 
 
-def _my_actions(user: User, done: bool):
-    condition = PostRecipient.done_at.is_not(None) if done else PostRecipient.done_at.is_(None)
+def _my_action_rows(user: User):
     return (
         select(Post)
         .join(PostRecipient, PostRecipient.post_id == Post.id)
         .where(
             PostRecipient.user_id == user.id,
             PostRecipient.kind == "action",
-            condition,
             Post.qualification == "action",
             permissions.readable_posts(user),
         )
     )
+
+
+def _my_actions(user: User, done: bool):
+    condition = PostRecipient.done_at.is_not(None) if done else PostRecipient.done_at.is_(None)
+    return _my_action_rows(user).where(condition)
 
 
 def todo_query(user: User, filters: DeskFilters = DeskFilters(), now: datetime | None = None):
@@ -144,79 +148,75 @@ def toread_query(user: User, filters: DeskFilters = DeskFilters(), now: datetime
     return _filtered(stmt, filters, user, now)
 
 
-def _counts_by_priority(stmt, now: datetime, with_overdue: bool) -> dict:
-    inner = stmt.with_only_columns(Post.priority, Post.due_at).subquery()
-    rows = db.session.execute(
+def _action_counts(user: User, now: datetime) -> tuple[dict, int]:
+    """À faire by priority with its overdue count, and the Fait total: one grouped query."""
+    rows = (
+        _my_action_rows(user)
+        .with_only_columns(Post.priority, PostRecipient.done_at.is_not(None).label("done"), Post.due_at)
+        .subquery()
+    )
+    by_priority, overdue, done_total = dict.fromkeys(PRIORITIES, 0), 0, 0
+    for priority, done, count, late in db.session.execute(
         select(
-            inner.c.priority,
-            func.count(),
-            func.sum(case((inner.c.due_at < now, 1), else_=0)),
-        ).group_by(inner.c.priority)
-    ).all()
-    by_priority = dict.fromkeys(PRIORITIES, 0)
-    overdue = 0
-    for priority, count, late in rows:
-        by_priority[priority] = count
-        overdue += late or 0
-    result = {"total": sum(by_priority.values()), "by_priority": by_priority}
-    if with_overdue:
-        result["overdue"] = overdue
-    return result
+            rows.c.priority, rows.c.done, func.count(), func.sum(case((rows.c.due_at < now, 1), else_=0))
+        ).group_by(rows.c.priority, rows.c.done)
+    ):
+        if done:
+            done_total += count
+        else:
+            by_priority[priority] = count
+            overdue += late or 0
+    todo = {"total": sum(by_priority.values()), "overdue": overdue, "by_priority": by_priority}
+    return todo, done_total
 
 
 def _toread_counts(user: User, now: datetime) -> dict:
     """À lire counts by priority, each counted up to ``COUNT_CAP`` ("99+").
 
-    Each half is counted on its own, the broadcasts with a LIMIT so that the count stops early
-    instead of checking every unread broadcast of large communities.
+    Two statements: the information addressed to me, grouped by priority; and the broadcasts,
+    counted per priority with a LIMIT each (in one UNION ALL) so that a count stops early instead
+    of checking every unread broadcast of large communities.
     """
-
-    by_priority, overdue, capped = {}, 0, False
+    unread_for_me = (Post.author_id != user.id, ~_read_by(user), permissions.readable_posts(user))
+    late = func.sum(case((Post.due_at < now, 1), else_=0))
+    counted = {priority: [0, 0] for priority in PRIORITIES}
+    addressed = (
+        select(Post.priority, func.count(), late)
+        .where(Post.id.in_(_addressed_to_me(user)), *unread_for_me)
+        .group_by(Post.priority)
+    )
+    capped_halves = []
     for priority in PRIORITIES:
-        addressed = (
-            select(Post.id, Post.due_at)
-            .where(
-                Post.id.in_(_addressed_to_me(user, priority)),
-                Post.author_id != user.id,
-                ~_read_by(user),
-                permissions.readable_posts(user),
-            )
-            .subquery()
-        )
         broadcast = (
             _broadcast_to_me(user, now, priority)
             .add_columns(Post.due_at)
-            .where(Post.author_id != user.id, ~_read_by(user), permissions.readable_posts(user))
+            .where(*unread_for_me)
             .limit(COUNT_CAP + 1)
             .subquery()
         )
-        count, late = 0, 0
-        for items in (addressed, broadcast):
-            found, overdue_found = db.session.execute(
-                select(func.count(), func.sum(case((items.c.due_at < now, 1), else_=0)))
-            ).one()
-            count += found
-            late += overdue_found or 0
-        capped = capped or count > COUNT_CAP
-        by_priority[priority] = min(count, COUNT_CAP)
-        overdue += late
+        capped_halves.append(
+            select(literal(priority), func.count(), func.sum(case((broadcast.c.due_at < now, 1), else_=0)))
+        )
+    for stmt in (addressed, union_all(*capped_halves)):
+        for priority, count, overdue in db.session.execute(stmt):
+            counted[priority][0] += count
+            counted[priority][1] += overdue or 0
+    by_priority = {priority: min(count, COUNT_CAP) for priority, (count, _late) in counted.items()}
     return {
         "total": sum(by_priority.values()),
-        "overdue": overdue,
+        "overdue": sum(late for _count, late in counted.values()),
         "by_priority": by_priority,
-        "capped": capped,
+        "capped": any(count > COUNT_CAP for count, _late in counted.values()),
     }
 
 
 def counts(user: User, now: datetime | None = None) -> dict:
     now = now or utcnow()
-    done_total = db.session.scalar(
-        select(func.count()).select_from(done_query(user, now=now).with_only_columns(Post.id).subquery())
-    )
     from feed import notifications, selection
 
+    todo, done_total = _action_counts(user, now)
     return {
-        "todo": _counts_by_priority(todo_query(user, now=now), now, with_overdue=True),
+        "todo": todo,
         "toread": _toread_counts(user, now),
         "done": {"total": done_total},
         "selection": selection.open_count(user),
@@ -229,10 +229,15 @@ def mark_read(user: User, filters: DeskFilters = DeskFilters()) -> int:
     now = utcnow()
     unread = toread_query(user, DeskFilters(**{**filters.__dict__, "unread": True}), now)
     ids = unread.with_only_columns(literal(user.id), Post.id, literal(now, type_=PostRead.read_at.type))
-    inserted = db.session.execute(
-        insert(PostRead).from_select(["user_id", "post_id", "read_at"], ids).returning(PostRead.post_id)
+    inserted = (
+        db.session.execute(
+            insert(PostRead).from_select(["user_id", "post_id", "read_at"], ids).returning(PostRead.post_id)
+        )
+        .scalars()
+        .all()
     )
-    return len(inserted.all())
+    tallies.add_reads(user.id, inserted)
+    return len(inserted)
 
 
 def todo_order():

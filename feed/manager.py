@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, literal_column, or_, select
 
 from feed.desk import PRIORITY_RANK, due_sort_key
-from feed.models import PRIORITIES, Post, PostRead, PostRecipient
+from feed.models import PRIORITIES, Post, PostRecipient, RecipientTally
 from rse import permissions
 from rse.accounts.models import User
 from rse.db_types import utcnow
@@ -22,6 +22,7 @@ from rse.extensions import db
 from rse.units.models import Unit
 
 DEFAULT_PERIOD = timedelta(days=90)
+assert list(PRIORITIES) == sorted(PRIORITIES), "the items' late part walks priorities by name"
 
 
 @dataclass(frozen=True)
@@ -109,50 +110,61 @@ def status_of(recipient: PostRecipient, post: Post, now: datetime) -> str:
     return "open"
 
 
-def summary(user: User, filters: ManagerFilters, now: datetime | None = None) -> dict:
-    """Totals by unit and priority: open (overdue included), done, overdue; and info read rates."""
-    now = now or utcnow()
-    actions = _base(user, filters, "action", now).subquery()
-    rows = db.session.execute(
-        select(
-            actions.c.unit_id,
-            actions.c.priority,
-            func.count(),
-            func.sum(case((actions.c.done_at.is_not(None), 1), else_=0)),
-            func.sum(
-                case(
-                    (
-                        and_(
-                            actions.c.done_at.is_(None), actions.c.due_at.is_not(None), actions.c.due_at < now
-                        ),
-                        1,
-                    ),
-                    else_=0,
-                )
-            ),
-        ).group_by(actions.c.unit_id, actions.c.priority)
-    ).all()
-    information = (
-        # Information items have no status nor due date: those filters concern actions only.
-        _base(
-            user,
-            ManagerFilters(**{**filters.__dict__, "status": None, "due_before": None}),
-            "information",
-            now,
-        )
-        .with_only_columns(
-            PostRecipient.unit_id,
-            case((PostRead.user_id.is_not(None), 1), else_=0).label("was_read"),
-        )
-        .outerjoin(PostRead, and_(PostRead.post_id == Post.id, PostRead.user_id == PostRecipient.user_id))
-        .subquery()
+def _tallies(user: User, filters: ManagerFilters, kind: str, now: datetime):
+    """The tallies matching the filters (the same rows as ``_base``, a row per post and unit)."""
+    after = filters.after or (now - DEFAULT_PERIOD)
+    stmt = select().where(
+        RecipientTally.kind == kind,
+        RecipientTally.unit_id.in_(_scope_units(user, filters.unit_id)),
+        RecipientTally.created_at >= after,
+        permissions.readable_tallies(user),
     )
+    if filters.before:
+        stmt = stmt.where(RecipientTally.created_at < filters.before)
+    if filters.priority:
+        stmt = stmt.where(RecipientTally.priority == filters.priority)
+    if filters.community_id:
+        stmt = stmt.where(RecipientTally.community_id == filters.community_id)
+    return stmt
+
+
+def summary(user: User, filters: ManagerFilters, now: datetime | None = None) -> dict:
+    """Totals by unit and priority: open (overdue included), done, overdue; and info read rates.
+
+    Added up from the per post and unit tallies, not from one row per person reached.
+    """
+    now = now or utcnow()
+    late = and_(RecipientTally.due_at.is_not(None), RecipientTally.due_at < now)
+    open_count = RecipientTally.reached - RecipientTally.done
+    overdue_count = case((late, open_count), else_=0)
+    # A status filter keeps only the people in that status, as it keeps their rows in the items.
+    total, done, overdue = {
+        None: (RecipientTally.reached, RecipientTally.done, overdue_count),
+        "open": (open_count, literal_column("0"), overdue_count),
+        "done": (RecipientTally.done, RecipientTally.done, literal_column("0")),
+        "overdue": (overdue_count, literal_column("0"), overdue_count),
+    }[filters.status]
+    actions = _tallies(user, filters, "action", now)
+    if filters.due_before:
+        actions = actions.where(RecipientTally.due_at < filters.due_before)
+    rows = db.session.execute(
+        actions.add_columns(
+            RecipientTally.unit_id,
+            RecipientTally.priority,
+            func.sum(total),
+            func.sum(done),
+            func.sum(overdue),
+        ).group_by(RecipientTally.unit_id, RecipientTally.priority)
+    ).all()
+    # Information items have no status nor due date: those filters concern actions only.
     reads = {
-        unit_id: (total, read)
-        for unit_id, total, read in db.session.execute(
-            select(information.c.unit_id, func.count(), func.sum(information.c.was_read)).group_by(
-                information.c.unit_id
+        unit_id: (reached, read)
+        for unit_id, reached, read in db.session.execute(
+            _tallies(user, filters, "information", now)
+            .add_columns(
+                RecipientTally.unit_id, func.sum(RecipientTally.reached), func.sum(RecipientTally.read)
             )
+            .group_by(RecipientTally.unit_id)
         )
     }
     units: dict[int, dict] = {}
@@ -169,14 +181,16 @@ def summary(user: User, filters: ManagerFilters, now: datetime | None = None) ->
             }
         return units[unit_id]
 
-    for unit_id, priority, total, done, overdue in rows:
+    for unit_id, priority, total_found, done_found, overdue_found in rows:
+        if not total_found:
+            continue  # tallies with nobody in the wanted status
         entry = bucket(unit_id)
-        counts = {"open": total - (done or 0), "done": done or 0, "overdue": overdue or 0}
+        counts = {"open": total_found - done_found, "done": done_found, "overdue": overdue_found}
         entry["by_priority"][priority] = counts
         for key, value in counts.items():
             entry[key] += value
-    for unit_id, (total, read) in reads.items():
-        bucket(unit_id)["info_read_rate"] = round((read or 0) / total, 3) if total else None
+    for unit_id, (reached, read) in reads.items():
+        bucket(unit_id)["info_read_rate"] = round((read or 0) / reached, 3) if reached else None
     paths = dict(db.session.execute(select(Unit.id, Unit.path).where(Unit.id.in_(units))).all())
     ordered = sorted(units.values(), key=lambda entry: paths.get(entry["unit_id"], ""))
     for entry in ordered:
@@ -188,6 +202,75 @@ def summary(user: User, filters: ManagerFilters, now: datetime | None = None) ->
     }
 
 
+def _page_posts(user: User, filters: ManagerFilters, limit: int, cursor: str | None, now: datetime):
+    """The posts whose items can fill the page after ``cursor``, found from the tallies.
+
+    The items are ordered post by post: first the overdue people of each late post, then everybody
+    else, each part by priority, due date and post. The tallies tell how many items each post has
+    in each part, so the posts of the page are the first ones in that order until their items fill
+    it; the page itself then sorts the people of those few posts only, instead of every person of a
+    ministry. Every part taken has at least one item, so ``limit + 1`` posts per part are enough.
+    """
+    from feed.desk import NO_DUE_DATE
+    from rse.api import bad_cursor, decode_cursor, keyset_after, typed_cursor_values
+
+    late = and_(RecipientTally.due_at.is_not(None), RecipientTally.due_at < now)
+    open_count = func.sum(RecipientTally.reached - RecipientTally.done)
+    reached, done = func.sum(RecipientTally.reached), func.sum(RecipientTally.done)
+    # Items per post in each part: the overdue people of a late post, then the others.
+    late_part = {None: open_count, "open": open_count, "overdue": open_count, "done": None}[filters.status]
+    other_part = {
+        None: case((late, done), else_=reached),
+        "open": case((late, literal_column("0")), else_=open_count),
+        "overdue": None,
+        "done": done,
+    }[filters.status]
+    rank = case({priority: rank for rank, priority in enumerate(PRIORITIES)}, value=RecipientTally.priority)
+    due_key = func.coalesce(RecipientTally.due_at, literal(NO_DUE_DATE, type_=RecipientTally.due_at.type))
+    # Late posts all have a due date, and priorities sort by name as by urgency: the late part's
+    # order is plain columns, which ``ix_recipient_tallies_late_walk`` walks (no sort, a LIMIT).
+    keys = {
+        0: [RecipientTally.priority, RecipientTally.due_at, RecipientTally.post_id],
+        1: [rank, due_key, RecipientTally.post_id],
+    }
+    after = decode_cursor(cursor, 5)
+    if after is not None:
+        after = typed_cursor_values(after, items_order(now)[0])
+        if not 0 <= after[1] < len(PRIORITIES):
+            bad_cursor()
+    actions = _tallies(user, filters, "action", now)
+    if filters.due_before:
+        actions = actions.where(RecipientTally.due_at < filters.due_before)
+    if filters.status == "done":
+        actions = actions.where(RecipientTally.done > 0)
+    elif filters.status in ("open", "overdue"):
+        actions = actions.where(RecipientTally.reached > RecipientTally.done)
+
+    picked: dict[int, None] = {}
+    wanted = limit + 1
+    for part, count in ((0, late_part), (1, other_part)):
+        if count is None or (after is not None and after[0] > part):
+            continue
+        stmt = actions.add_columns(RecipientTally.post_id, count)
+        if part == 0:
+            stmt = stmt.where(late)
+        key = keys[part]
+        if after is not None and after[0] == part:
+            # From the cursor's post on (ids are integers: "after id - 1" includes it); what is
+            # left of that post is unknown, so it counts for nothing.
+            start = [PRIORITIES[after[1]] if part == 0 else after[1], after[2], after[3] - 1]
+            stmt = stmt.where(keyset_after(key, start, [False] * 3))
+        grouped = key if part == 0 else [*key, RecipientTally.due_at]  # the counts test due_at
+        stmt = stmt.group_by(*grouped).having(count > 0).order_by(*key).limit(wanted + 1)
+        for post_id, items in db.session.execute(stmt):
+            picked[post_id] = None
+            if after is None or after[0] != part or post_id != after[3]:
+                wanted -= items
+            if wanted <= 0:
+                return list(picked)
+    return list(picked)
+
+
 def items_page(user: User, filters: ManagerFilters, limit: int, cursor: str | None, now: datetime) -> dict:
     """A page of action items, each with its post, holder, unit, status and age (API shape)."""
     from feed.desk import NO_DUE_DATE
@@ -195,8 +278,9 @@ def items_page(user: User, filters: ManagerFilters, limit: int, cursor: str | No
     from rse.api import keyset_page
 
     columns, directions = items_order(now)
+    post_ids = _page_posts(user, filters, limit, cursor, now)
     page = keyset_page(
-        items_query(user, filters, now),
+        items_query(user, filters, now).where(Post.id.in_(post_ids), PostRecipient.post_id.in_(post_ids)),
         limit=limit,
         cursor=cursor,
         key_columns=columns,

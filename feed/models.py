@@ -126,15 +126,73 @@ class PostRecipient(db.Model):
     __tablename__ = "post_recipients"
     __table_args__ = (
         CheckConstraint("kind IN ('action', 'information')", name="known_kind"),
-        Index("ix_post_recipients_user_kind", "user_id", "kind", "post_id"),
+        # A desk reads one person's open actions (done_at IS NULL), done ones (latest first) or
+        # information from consecutive entries, without visiting the table for the done mark.
+        Index("ix_post_recipients_user_kind_done", "user_id", "kind", "done_at", "post_id"),
     )
 
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     # "action" wins when a person is both an action and an information addressee.
     kind: Mapped[str] = mapped_column(String(16))
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    # Not indexed: the manager view reads ``recipient_tallies`` by unit, and one index less is
+    # thousands of index entries less to write for a post addressed to a large unit.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecipientTally(db.Model):
+    """How many people of one unit a post reached, and how many of them marked it done or read it.
+
+    A rollup of ``post_recipients`` kept in step by the writes that change them (fan-out, done and
+    read marks, edits, deletion), so that a manager's totals over a ministry add up a few rows per
+    post and unit instead of one row per person. The post's fields the manager view filters on are
+    copied here so that the totals need no join with the posts.
+    """
+
+    __tablename__ = "recipient_tallies"
+    __table_args__ = (
+        CheckConstraint("kind IN ('action', 'information')", name="known_kind"),
+        # Covers the manager's totals and page lookups: read by unit, never a detour to the table.
+        Index(
+            "ix_recipient_tallies_unit_kind_created",
+            "unit_id",
+            "kind",
+            "created_at",
+            "community_id",
+            "priority",
+            "due_at",
+            "post_id",
+            "reached",
+            "done",
+            "read",
+        ),
+        # The manager's items, late part: tallies in the items' order (priority names sort as
+        # urgency), so the first page is an index walk with a LIMIT, not a sort of every tally.
+        Index(
+            "ix_recipient_tallies_late_walk",
+            "kind",
+            "priority",
+            "due_at",
+            "post_id",
+            "unit_id",
+            "created_at",
+            "community_id",
+            "reached",
+            "done",
+        ),
+    )
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    priority: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reached: Mapped[int]
+    done: Mapped[int]
+    read: Mapped[int]
 
 
 class PostRead(db.Model):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from communities.models import Community
 from feed import addressees as addressing
-from feed import notifications
+from feed import notifications, tallies
 from feed.models import (
     PRIORITIES,
     QUALIFICATIONS,
@@ -260,6 +260,8 @@ def update_post(user: User, post: Post, changes: dict) -> Post:
         acting_before = _action_recipient_ids(post)
         addressing.replace(post, action, information)
         notifications.notify_action_recipients(post, user, only_new_since=acting_before)
+    elif {"priority", "due_at"} & diff.keys():
+        tallies.copy_post_fields(post)
     db.session.add(Revision(target_type="post", target_id=post.id, by_id=user.id, changes=diff))
     if {"title", "body"} & diff.keys():
         _tell_the_portal(post, "edited")
@@ -279,6 +281,7 @@ def delete_post(user: User, post: Post) -> None:
         raise Forbidden("Only the author, an animator or an administrator may delete this post.")
     post.deleted_at = utcnow()
     post.deleted_by_id = user.id
+    tallies.forget_post(post.id)
     db.session.add(
         AuditEvent(
             actor_id=user.id,
@@ -302,6 +305,7 @@ def mark_read(user: User, post: Post) -> datetime:
     read = PostRead(user_id=user.id, post_id=post.id, read_at=utcnow())
     db.session.add(read)
     db.session.flush()
+    tallies.add_reads(user.id, [post.id])
     return read.read_at
 
 
@@ -316,12 +320,16 @@ def mark_done(user: User, post: Post) -> datetime:
     row = _action_row(user, post)
     if row.done_at is None:
         row.done_at = utcnow()
+        tallies.add_done(row, 1)
         mark_read(user, post)
     return row.done_at
 
 
 def mark_not_done(user: User, post: Post) -> None:
-    _action_row(user, post).done_at = None
+    row = _action_row(user, post)
+    if row.done_at is not None:
+        row.done_at = None
+        tallies.add_done(row, -1)
 
 
 def receipts(user: User, post: Post) -> dict:

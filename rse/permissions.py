@@ -182,6 +182,16 @@ def readable_posts(user: User | None):
     return and_(Post.deleted_at.is_(None), Post.community_id.in_(readable_community_ids(user)))
 
 
+def readable_tallies(user: User | None):
+    """SQL condition on ``RecipientTally``: the tallies of posts this user may read (a deleted
+    post has none left)."""
+    from feed.models import RecipientTally
+
+    if not _active(user):
+        return false()
+    return RecipientTally.community_id.in_(readable_community_ids(user))
+
+
 def can_edit_post(user: User | None, post: Post) -> bool:
     """Change the text, tags, qualification, priority and addressees: the author or an animator."""
     if not can_read_post(user, post):

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from itertools import accumulate
 
+from feed import tallies
 from feed.comments import REACTIONS
 from rse.db_types import utcnow
 from rse.demo.audience import Audience
@@ -75,6 +76,9 @@ def load_scale_world(
         f"median {sizes[len(sizes) // 2]:,}) ({time.perf_counter() - started:.1f} s)"
     )
     PostStream(rng, audience, org.handles, circles, writer, now).run(posts, say)
+    started = time.perf_counter()
+    tallies.rebuild()  # the posts were written directly, not through the services that keep them
+    say(f"recipient tallies ({time.perf_counter() - started:.1f} s)")
     sync_sequences()
     db.session.commit()
     return {**writer.written, "units": len(org.units), "users": len(org.user_units)}

@@ -19,6 +19,10 @@ from rse.demo.world import create_demo_people
 from rse.units.services import ensure_path
 
 AGENTS_PER_OFFICE = 45
+# One ministry is much larger than the others (a quarter of the people, 5,000 agents in a world of
+# 20,000), as the armed forces are in the real state: the manager view must hold at that size.
+LARGE_MINISTRY = "MINARM"
+LARGE_MINISTRY_SHARE = 0.25
 
 
 @dataclass
@@ -56,7 +60,7 @@ def unit_paths(rng: random.Random, users: int) -> list[str]:
     demo_leaves = len(_leaves(paths))
     extra = max(0, round(users / AGENTS_PER_OFFICE) - demo_leaves)
     ministries = MINISTRIES[: min(len(MINISTRIES), 3 + users // 4000)]
-    for ministry, quota in zip(ministries, split(rng, extra, len(ministries)), strict=True):
+    for ministry, quota in zip(ministries, _ministry_quotas(rng, paths, ministries, extra), strict=True):
         if quota == 0:
             continue
         paths.append(ministry.code)
@@ -78,6 +82,19 @@ def unit_paths(rng: random.Random, users: int) -> list[str]:
                 names += [f"Bureau {number}" for number in range(len(names) + 1, offices + 1)]
                 paths.extend(f"{ministry.code}/{directorate}/{sub}/{name}" for name in names)
     return list(dict.fromkeys(paths))
+
+
+def _ministry_quotas(rng: random.Random, paths: list[str], ministries, extra: int) -> list[int]:
+    """Offices to add per ministry: the large ministry first gets enough to hold its share of all
+    offices (people are spread evenly over offices), the others share the rest."""
+    codes = [ministry.code for ministry in ministries]
+    if LARGE_MINISTRY not in codes or len(codes) == 1:
+        return split(rng, extra, len(codes))
+    offices = len(_leaves(paths)) + extra
+    present = sum(1 for leaf in _leaves(paths) if leaf.split("/", 1)[0] == LARGE_MINISTRY)
+    large = min(extra, max(0, round(offices * LARGE_MINISTRY_SHARE) - present))
+    others = iter(split(rng, extra - large, len(codes) - 1))
+    return [large if code == LARGE_MINISTRY else next(others) for code in codes]
 
 
 def _leaves(paths: list[str]) -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from feed import tallies
 from rse.accounts.services import create_user
 from rse.db_types import utcnow
 from rse.demo.audience import Audience, Circle
@@ -76,6 +77,7 @@ def load_demo_world(seed: int = 1, now: datetime | None = None) -> dict[str, int
         writer, selection, {id(d): pid for d, pid in zip(drafts, post_ids, strict=True)}, unit_ids
     )
     writer.flush()
+    tallies.rebuild()  # the posts were written directly, not through the services that keep them
     sync_sequences()
     portal_counts = load_demo_portal(now)
     db.session.commit()

@@ -199,3 +199,27 @@ def test_a_priority_raised_on_the_way_up_stays_raised(api, chain_of_command):
     )
     up = api(c["office_head"]).post(f"/api/v1/selection/{item['id']}/forward", json={"note": "Pour décision"})
     assert up.get_json()["priority"] == "flash"
+
+
+def test_overdue_and_due_soon_notices_are_stored_once_each(api, make_user):
+    from datetime import UTC, datetime, timedelta
+
+    author = make_user("Auteur", email="auteur.dates@example.gouv.fr")
+    target = make_user("Cible", email="cible.dates@example.gouv.fr")
+    community = (
+        api(author).post("/api/v1/communities", json={"name": "Échéances", "visibility": "open"}).get_json()
+    )
+    api(target).post(f"/api/v1/communities/{community['id']}/join")
+    now = datetime.now(UTC)
+    for title, due in (("En retard", now - timedelta(hours=2)), ("Bientôt", now + timedelta(hours=5)),
+                       ("Plus tard", now + timedelta(days=3))):  # fmt: skip
+        api(author).post(
+            f"/api/v1/communities/{community['id']}/posts",
+            json={"title": title, "body": "x", "qualification": "action", "due_at": due.isoformat(),
+                  "action_addressees": [{"type": "user", "id": target}]},
+        )  # fmt: skip
+    client = api(target)
+    client.get("/api/v1/desk")
+    client.get("/api/v1/desk")  # looking again stores nothing new
+    kinds = sorted(n["kind"] for n in client.get("/api/v1/notifications").get_json()["items"])
+    assert kinds == ["action", "action", "action", "due_soon", "overdue"]
