@@ -1,7 +1,7 @@
 """portal and curation, post views
 
 Revision ID: 8f1a6e28b7f2
-Revises: 8f8d3508617d
+Revises: 3c5e1a7d9b42
 Create Date: 2026-11-27 04:54:17.711335
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8f1a6e28b7f2'
-down_revision = '8f8d3508617d'
+down_revision = '3c5e1a7d9b42'
 branch_labels = None
 depends_on = None
 
