@@ -11,6 +11,7 @@ export RSE_INSTANCE_DIR ?= $(CURDIR)/instance
 run: setup
 	$(BIN)/rse db upgrade
 	$(BIN)/rse demo
+	$(BIN)/rse search reindex
 	$(BIN)/rse run --host $(HOST) --port $(PORT)
 
 test: setup browser

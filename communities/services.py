@@ -114,6 +114,10 @@ def update_community(user: User, community: Community, changes: dict) -> Communi
     require_animator(user, community)
     if "visibility" in changes and changes["visibility"] not in VISIBILITIES:
         raise Invalid("Unknown visibility.", {"visibility": [f"One of {', '.join(VISIBILITIES)}."]})
+    if "name" in changes and changes["name"].strip() != community.name:
+        from search.outbox import enqueue as enqueue_for_search
+
+        enqueue_for_search("community", community.id)  # its posts' documents carry the name
     for field in ("name", "description", "visibility"):
         if field in changes:
             setattr(community, field, changes[field].strip() if field != "visibility" else changes[field])

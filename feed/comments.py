@@ -13,6 +13,7 @@ from rse.accounts.models import User
 from rse.db_types import utcnow
 from rse.errors import Conflict, Forbidden, Invalid, NotFound, _l
 from rse.extensions import db
+from search.outbox import enqueue as enqueue_for_search
 
 # A small fixed palette keeps reactions meaningful and the counts readable.
 REACTIONS = ("👍", "❤️", "🎉", "👀", "✅", "🙏", "😄", "😮")
@@ -56,6 +57,7 @@ def create_comment(user: User, post: Post, body: str, parent_id: int | None = No
         replied_to.add(db.session.get(Comment, parent_id).author_id)
     notifications.notify(replied_to, "reply", actor=user, post=post)
     db.session.flush()
+    enqueue_for_search("comment", comment.id)
     db.session.refresh(post, ["comment_count"])
     return comment
 
@@ -75,6 +77,7 @@ def update_comment(user: User, comment: Comment, post: Post, body: str) -> Comme
         comment.body = body
         comment.body_html = render_markdown(body)
         comment.updated_at = utcnow()
+        enqueue_for_search("comment", comment.id)
     return comment
 
 
@@ -82,6 +85,7 @@ def delete_comment(user: User, comment: Comment, post: Post) -> None:
     if not permissions.can_delete_comment(user, comment, post):
         raise Forbidden("Only the author, an animator or an administrator may delete this comment.")
     comment.deleted_at = utcnow()
+    enqueue_for_search("comment", comment.id)
     db.session.execute(update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count - 1))
     db.session.add(
         AuditEvent(

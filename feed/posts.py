@@ -27,6 +27,7 @@ from rse.db_types import utcnow
 from rse.errors import Forbidden, Invalid, NotFound, _l
 from rse.extensions import db
 from rse.units.models import Unit
+from search.outbox import enqueue as enqueue_for_search
 
 MAX_TAGS = 20
 TRACKED_FIELDS = (
@@ -191,6 +192,7 @@ def create_post(
     addressing.replace(post, action, information)
     notifications.notify_action_recipients(post, author)
     _notify_mentions(post, author, mentioned)
+    enqueue_for_search("post", post.id)
     db.session.flush()
     return post
 
@@ -265,6 +267,7 @@ def update_post(user: User, post: Post, changes: dict) -> Post:
     db.session.add(Revision(target_type="post", target_id=post.id, by_id=user.id, changes=diff))
     if {"title", "body"} & diff.keys():
         _tell_the_portal(post, "edited")
+    enqueue_for_search("post", post.id)
     db.session.flush()
     return post
 
@@ -282,6 +285,7 @@ def delete_post(user: User, post: Post) -> None:
     post.deleted_at = utcnow()
     post.deleted_by_id = user.id
     tallies.forget_post(post.id)
+    enqueue_for_search("post", post.id)
     db.session.add(
         AuditEvent(
             actor_id=user.id,

@@ -59,11 +59,9 @@ def _init_extensions(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     _import_models()
 
-    from search.backends import WhooshBackend
+    import search
 
-    backend = WhooshBackend(app.config["SEARCH_DIR"])
-    backend.ensure_index()
-    app.extensions["rse_search"] = backend
+    search.init_app(app)
 
 
 def _import_models() -> None:
@@ -73,6 +71,7 @@ def _import_models() -> None:
     import portal.models  # noqa: F401
     import rse.accounts.models  # noqa: F401
     import rse.units.models  # noqa: F401
+    import search.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -85,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from rse import health, web
     from rse.accounts.api import blp as accounts_api
     from rse.units.api import blp as units_api
+    from search.api import blp as search_api
 
     api = app.extensions["rse_api"]
     for blueprint in (
@@ -96,12 +96,14 @@ def _register_blueprints(app: Flask) -> None:
         manager_api,
         selection_api,
         portal_api,
+        search_api,
     ):
         api.register_blueprint(blueprint)
     from communities.views import blp as community_pages
     from feed.desk_views import blp as desk_pages
     from feed.views import blp as post_pages
     from portal.views import blp as portal_pages
+    from search.views import blp as search_pages
 
     app.register_blueprint(health.blp)
     app.register_blueprint(web.blp)
@@ -109,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(post_pages)
     app.register_blueprint(desk_pages)
     app.register_blueprint(portal_pages)
+    app.register_blueprint(search_pages)
 
 
 def _register_error_handlers(app: Flask) -> None:

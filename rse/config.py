@@ -36,6 +36,13 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar("RSE_DATABASE_URL", "sqlite:///<instance>/rse.sqlite3", "SQLAlchemy URL of the database."),
     EnvVar("RSE_SECRET_KEY", "generated into <instance>/secret_key", "Signs sessions and CSRF tokens."),
     EnvVar("RSE_SEARCH_DIR", "<instance>/search", "Whoosh index folder."),
+    EnvVar("RSE_SEARCH_BACKEND", "whoosh", "Search backend (`whoosh`, embedded)."),
+    EnvVar(
+        "RSE_SEARCH_WORKER",
+        "inline",
+        "`inline`: each server process updates the index after its commits; `external`: only"
+        " `rse search worker` does.",
+    ),
     EnvVar(
         "RSE_REDIS_URL",
         "",
@@ -89,6 +96,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SECRET_KEY": _secret_key(instance_dir, environ, env),
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
         "SEARCH_DIR": _env("RSE_SEARCH_DIR", environ) or str(instance_dir / "search"),
+        "SEARCH_BACKEND": _choice(environ, "RSE_SEARCH_BACKEND", ("whoosh",)),
+        "SEARCH_WORKER": _choice(environ, "RSE_SEARCH_WORKER", ("inline", "external")),
         "REDIS_URL": redis_url,
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
         "LOGIN_LIMIT_ACCOUNT": _env("RSE_LOGIN_LIMIT_ACCOUNT", environ) or "5 per minute;30 per hour",
@@ -110,6 +119,13 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "LANGUAGES": ["fr", "en"],
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
     }
+
+
+def _choice(environ: dict[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    value = _env(name, environ) or allowed[0]
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}.")
+    return value
 
 
 def _normalise_database_url(url: str) -> str:

@@ -1,48 +1,115 @@
-"""Search backends. The embedded default keeps a Whoosh index in the instance folder."""
+"""Search backends behind one small interface; the embedded default keeps a Whoosh index.
+
+``RSE_SEARCH_BACKEND`` chooses the backend (``whoosh`` today; a PostgreSQL full-text backend,
+tsvector ``french`` + unaccent with a GIN index, fits the same interface). Backends only match,
+rank, count and highlight: who may read what is decided by ``rse.permissions`` and handed to them
+as the list of readable community ids.
+"""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import abc
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from flask import current_app
-from whoosh import index
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+
+from search.documents import IndexBatch, SearchDocument
+from search.query import ParsedQuery
+
+FACETS = ("community", "qualification", "priority", "author", "month")
 
 
-def document_schema() -> Schema:
-    return Schema(
-        key=ID(unique=True, stored=True),
-        kind=ID(stored=True),
-        post_id=NUMERIC(stored=True),
-        community_id=NUMERIC(stored=True),
-        title=TEXT(field_boost=2.0),
-        body=TEXT,
-        tags=KEYWORD(lowercase=True, commas=True),
-        created_at=DATETIME(sortable=True),
-    )
+@dataclass
+class SearchRequest:
+    query: ParsedQuery
+    readable_community_ids: list[int]
+    community_ids: list[int] | None = None  # None: no filter; []: matches nothing
+    author_ids: list[int] | None = None
+    sort: str = "relevance"  # or "date"
+    priority_boost: bool = False
+    offset: int = 0
+    limit: int = 20
 
 
-class WhooshBackend:
-    name = "whoosh"
+@dataclass
+class Hit:
+    kind: str
+    object_id: int
+    post_id: int | None
+    score: float | None
 
-    def __init__(self, directory: str | os.PathLike):
-        self.directory = Path(directory)
 
+@dataclass
+class SearchHits:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]]
+    warnings: list[str] = field(default_factory=list)
+
+
+class SearchBackend(abc.ABC):
+    name: str
+
+    @abc.abstractmethod
     def ensure_index(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        if not index.exists_in(self.directory):
-            index.create_in(self.directory, document_schema())
+        """Create an empty index when there is none."""
 
+    @abc.abstractmethod
     def ping(self) -> None:
-        """Open the index and a searcher: raises when the index is missing or unreadable."""
-        with index.open_dir(self.directory).searcher() as searcher:
-            searcher.doc_count()
+        """Raise when the index cannot answer."""
+
+    @abc.abstractmethod
+    def apply(self, batch: IndexBatch) -> None:
+        """Write one drained batch of changes."""
+
+    @abc.abstractmethod
+    def search(self, request: SearchRequest) -> SearchHits:
+        """Match, rank, count and facet; only documents of readable communities ever count."""
+
+    @abc.abstractmethod
+    def snippet(self, query: ParsedQuery, text: str) -> str | None:
+        """Escaped HTML with the matched words in ``<mark>``; None when nothing matches."""
+
+    @abc.abstractmethod
+    def digests(self) -> dict[str, str]:
+        """Every indexed document's key and digest (for ``verify``)."""
+
+    @abc.abstractmethod
+    def delete_keys(self, keys: Iterable[str]) -> None:
+        """Remove documents by key (orphans found by ``verify``)."""
+
+    @abc.abstractmethod
+    def rebuild(self, documents: Iterable[SearchDocument], progress: Callable[[int], None]) -> int:
+        """Index every document into a new index and swap it in when complete."""
+
+    @abc.abstractmethod
+    def clear(self) -> None:
+        """Empty the index (tests)."""
 
 
-def get_backend() -> WhooshBackend:
+def make_backend(app) -> SearchBackend:
+    name = app.config.get("SEARCH_BACKEND", "whoosh")
+    if name == "whoosh":
+        from search.whoosh_index import WhooshBackend
+
+        return WhooshBackend(app.config["SEARCH_DIR"])
+    raise ValueError(f"Unknown search backend {name!r}")
+
+
+def get_backend() -> SearchBackend:
     backend = current_app.extensions.get("rse_search")
     if backend is None:
-        backend = WhooshBackend(current_app.config["SEARCH_DIR"])
+        backend = make_backend(current_app)
         current_app.extensions["rse_search"] = backend
     return backend
+
+
+def __getattr__(name: str):
+    # ``search.backends.WhooshBackend`` keeps working; the class lives in its own module, which
+    # imports this one.
+    if name == "WhooshBackend":
+        from search.whoosh_index import WhooshBackend
+
+        return WhooshBackend
+    raise AttributeError(name)

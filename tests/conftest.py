@@ -98,6 +98,7 @@ def _clean_state(request):
         _db.session.commit()
         _db.session.remove()
         limiter.reset()
+        application.extensions["rse_search"].clear()  # the index follows the emptied tables
 
 
 @pytest.fixture

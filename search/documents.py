@@ -1,0 +1,216 @@
+"""The search document model: what one indexed item says, whatever the backend.
+
+A document is built from the database alone, so the index can always be rebuilt or checked
+against it. Posts and their comments are indexed today; portal items (and attachments, as extra
+text of their parent) fit the same shape with ``kind="portal_item"`` and no ``post_id``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+KINDS = ("post", "comment", "portal_item")
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    kind: str
+    object_id: int
+    post_id: int | None
+    portal_item_id: int | None
+    community_id: int | None
+    author_id: int
+    author_name: str
+    community_name: str
+    title: str
+    body: str
+    tags: tuple[str, ...]
+    qualification: str | None
+    priority: str | None
+    created_at: datetime
+    extra_text: tuple[str, ...] = field(default=())  # e.g. attachments' text, later
+
+    @property
+    def key(self) -> str:
+        return document_key(self.kind, self.object_id)
+
+    @property
+    def month(self) -> str:
+        return self.created_at.strftime("%Y-%m")
+
+    @property
+    def digest(self) -> str:
+        """Changes whenever anything indexed changes: ``verify`` compares it to find stale documents."""
+        values = asdict(self)
+        values["created_at"] = self.created_at.isoformat()
+        raw = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha1(raw.encode()).hexdigest()
+
+
+def document_key(kind: str, object_id: int) -> str:
+    return f"{kind}:{object_id}"
+
+
+def post_document(post) -> SearchDocument:
+    return SearchDocument(
+        kind="post",
+        object_id=post.id,
+        post_id=post.id,
+        portal_item_id=None,
+        community_id=post.community_id,
+        author_id=post.author_id,
+        author_name=post.author.name,
+        community_name=post.community.name,
+        title=post.title,
+        body=post.body,
+        tags=tuple(post.tags),
+        qualification=post.qualification,
+        priority=post.priority,
+        created_at=post.created_at,
+    )
+
+
+def comment_document(comment, post) -> SearchDocument:
+    """A comment carries its post's community, tags and qualification: filters treat them alike."""
+    return SearchDocument(
+        kind="comment",
+        object_id=comment.id,
+        post_id=post.id,
+        portal_item_id=None,
+        community_id=post.community_id,
+        author_id=comment.author_id,
+        author_name=comment.author.name,
+        community_name=post.community.name,
+        title=post.title,
+        body=comment.body,
+        tags=tuple(post.tags),
+        qualification=post.qualification,
+        priority=post.priority,
+        created_at=comment.created_at,
+    )
+
+
+def documents_for_post(session, post_id: int) -> tuple[list[SearchDocument], bool]:
+    """The live documents of a post (itself and its live comments), and whether the post lives."""
+    from feed.models import Comment, Post
+
+    post = session.get(Post, post_id)
+    if post is None or post.deleted_at is not None:
+        return [], False
+    comments = session.scalars(
+        select(Comment).where(Comment.post_id == post.id, Comment.deleted_at.is_(None))
+    ).all()
+    return [post_document(post), *(comment_document(comment, post) for comment in comments)], True
+
+
+def comment_document_by_id(session, comment_id: int) -> tuple[SearchDocument | None, int | None]:
+    """The comment's document (None when it or its post is gone) and its post id."""
+    from feed.models import Comment, Post
+
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        return None, None
+    post = session.get(Post, comment.post_id)
+    if comment.deleted_at is not None or post is None or post.deleted_at is not None:
+        return None, comment.post_id
+    return comment_document(comment, post), post.id
+
+
+def all_documents(session, batch_size: int = 2000) -> Iterator[SearchDocument]:
+    """Every document the index should hold, read in keyset batches (posts, then comments)."""
+    from feed.models import Comment, Post
+
+    last_id = 0
+    while True:
+        posts = session.scalars(
+            select(Post)
+            .where(Post.id > last_id, Post.deleted_at.is_(None))
+            .order_by(Post.id)
+            .limit(batch_size)
+        ).all()
+        if not posts:
+            break
+        yield from (post_document(post) for post in posts)
+        last_id = posts[-1].id
+        _end_batch(session)
+    last_id = 0
+    while True:
+        rows = session.execute(
+            select(Comment, Post)
+            .join(Post, Post.id == Comment.post_id)
+            .where(Comment.id > last_id, Comment.deleted_at.is_(None), Post.deleted_at.is_(None))
+            .order_by(Comment.id)
+            .limit(batch_size)
+        ).all()
+        if not rows:
+            break
+        _load_authors(session, (comment for comment, _post in rows))
+        yield from (comment_document(comment, post) for comment, post in rows)
+        last_id = rows[-1][0].id
+        _end_batch(session)
+
+
+def _end_batch(session) -> None:
+    # Ending the read transaction between batches lets writers commit during a long rebuild
+    # (SQLite would otherwise hold them back), and keeps memory flat.
+    session.expunge_all()
+    session.commit()
+
+
+def count_documents(session) -> int:
+    from sqlalchemy import func
+
+    from feed.models import Comment, Post
+
+    posts = session.scalar(select(func.count()).select_from(Post).where(Post.deleted_at.is_(None)))
+    comments = session.scalar(
+        select(func.count())
+        .select_from(Comment)
+        .join(Post, Post.id == Comment.post_id)
+        .where(Comment.deleted_at.is_(None), Post.deleted_at.is_(None))
+    )
+    return posts + comments
+
+
+def _load_authors(session, comments: Iterable) -> None:
+    """One query for the authors of a batch of comments (their relationship loads lazily)."""
+    from rse.accounts.models import User
+
+    comments = list(comments)
+    ids = {comment.author_id for comment in comments}
+    session.scalars(select(User).where(User.id.in_(ids))).all()
+
+
+@dataclass
+class IndexBatch:
+    """What one drain writes: posts replaced whole (with their comments), single comments."""
+
+    posts: dict[int, list[SearchDocument]] = field(default_factory=dict)
+    comments: list[SearchDocument] = field(default_factory=list)
+    deleted_keys: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_outbox(cls, session, rows) -> IndexBatch:
+        batch = cls()
+        post_ids = {row.object_id for row in rows if row.kind == "post"}
+        for post_id in sorted(post_ids):
+            documents, _alive = documents_for_post(session, post_id)
+            batch.posts[post_id] = documents
+        for comment_id in sorted({row.object_id for row in rows if row.kind == "comment"}):
+            document, post_id = comment_document_by_id(session, comment_id)
+            if post_id in post_ids:
+                continue  # already refreshed with its post
+            if document is None:
+                batch.deleted_keys.append(document_key("comment", comment_id))
+            else:
+                batch.comments.append(document)
+        return batch
+
+    def __len__(self) -> int:
+        return sum(len(docs) for docs in self.posts.values()) + len(self.comments) + len(self.deleted_keys)

@@ -1,0 +1,238 @@
+"""Search for a user: parse, trim to what they may read now, rank, facet, highlight.
+
+Trimming happens twice. The backend only counts documents of the communities
+``rse.permissions.readable_community_ids`` gives at this moment (hits, totals and facets alike),
+so leaving a community hides its content on the very next search, before any reindex. Then each
+hit of the page is checked against the database (``readable_posts``), which drops a post deleted
+or moved since it was indexed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from markupsafe import escape
+from sqlalchemy import func, or_, select
+
+from communities.models import Community
+from feed.models import Comment, Post
+from rse import permissions
+from rse.accounts.models import User
+from rse.api import decode_cursor, encode_cursor
+from rse.extensions import db
+from search.analysis import fold
+from search.backends import FACETS, SearchRequest, get_backend
+from search.query import QuerySyntaxError, add_filter, parse_query
+
+SNIPPET_FALLBACK_CHARS = 200
+MAX_OFFSET = 1000  # relevance pages go this deep; narrow the query beyond
+
+
+@dataclass
+class SearchPage:
+    items: list[dict]
+    total: int
+    total_exact: bool
+    facets: dict[str, list[dict]]
+    next: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def search(
+    user: User,
+    q: str = "",
+    *,
+    community_id: int | None = None,
+    author_id: int | None = None,
+    tag: str | None = None,
+    priority: str | None = None,
+    qualification: str | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    sort: str = "relevance",
+    priority_boost: bool = False,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> SearchPage:
+    parsed = parse_query(q)
+    for name, value in (
+        ("tag", tag),
+        ("priority", priority),
+        ("qualification", qualification),
+        ("after", after),
+        ("before", before),
+    ):
+        if value is not None:
+            add_filter(parsed, name, value, field_name=name)
+    offset = 0
+    if cursor is not None:
+        (offset,) = decode_cursor(cursor, 1)
+        if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
+            raise QuerySyntaxError("Not a cursor from this list.", "cursor")
+    readable = list(db.session.scalars(permissions.readable_community_ids(user)))
+    community_ids = _resolve_communities(parsed.filters.get("community", []), community_id)
+    author_ids = _resolve_authors(parsed.filters.get("author", []), author_id)
+    found = get_backend().search(
+        SearchRequest(
+            query=parsed,
+            readable_community_ids=readable,
+            community_ids=community_ids,
+            author_ids=author_ids,
+            sort=sort,
+            priority_boost=priority_boost,
+            offset=offset,
+            limit=limit,
+        )
+    )
+    items = _present_hits(user, parsed, found.hits)
+    dropped = len(found.hits) - len(items)
+    next_offset = offset + limit
+    return SearchPage(
+        items=items,
+        total=found.total - dropped,
+        total_exact=dropped == 0,
+        facets=_label_facets(found.facets),
+        next=encode_cursor([next_offset])
+        if next_offset < found.total and next_offset <= MAX_OFFSET
+        else None,
+        warnings=list(found.warnings),  # English; pages translate them
+    )
+
+
+def _resolve_communities(names: list[str], community_id: int | None) -> list[int] | None:
+    """``community:`` values are ids or names (accents and case ignored); None means no filter."""
+    if not names and community_id is None:
+        return None
+    ids: set[int] = set()
+    if community_id is not None:
+        ids.add(community_id)
+    wanted = {fold(name) for name in names if not name.isdigit()}
+    ids.update(int(name) for name in names if name.isdigit())
+    if wanted:
+        for cid, name, slug in db.session.execute(select(Community.id, Community.name, Community.slug)):
+            if fold(name) in wanted or slug in wanted:
+                ids.add(cid)
+    return sorted(ids)
+
+
+def _resolve_authors(names: list[str], author_id: int | None) -> list[int] | None:
+    """``author:`` values are ids, handles (``alice.martin``) or full names."""
+    if not names and author_id is None:
+        return None
+    ids: set[int] = {author_id} if author_id is not None else set()
+    ids.update(int(name) for name in names if name.isdigit())
+    words = [name.lower() for name in names if not name.isdigit()]
+    if words:
+        ids.update(
+            db.session.scalars(
+                select(User.id).where(or_(User.handle.in_(words), func.lower(User.name).in_(words)))
+            )
+        )
+    return sorted(ids)
+
+
+def _present_hits(user: User, parsed, hits) -> list[dict]:
+    post_ids = {hit.post_id for hit in hits if hit.post_id is not None}
+    posts = {
+        post.id: post
+        for post in db.session.scalars(
+            select(Post).where(Post.id.in_(post_ids), permissions.readable_posts(user))
+        )
+    }
+    comment_ids = [hit.object_id for hit in hits if hit.kind == "comment"]
+    comments = {
+        comment.id: comment
+        for comment in db.session.scalars(
+            select(Comment).where(Comment.id.in_(comment_ids), Comment.deleted_at.is_(None))
+        )
+    }
+    backend = get_backend()
+    items = []
+    for hit in hits:
+        post = posts.get(hit.post_id)
+        if post is None:
+            continue
+        if hit.kind == "comment":
+            comment = comments.get(hit.object_id)
+            if comment is None:
+                continue
+            author, text, created_at = comment.author, plain_text(comment.body), comment.created_at
+        else:
+            author, text, created_at = post.author, plain_text(post.body), post.created_at
+        items.append(
+            {
+                "kind": hit.kind,
+                "id": hit.object_id,
+                "post_id": post.id,
+                "portal_item_id": None,
+                "title": post.title,
+                "snippet": backend.snippet(parsed, text) or _plain_snippet(text),
+                "community": {"id": post.community.id, "name": post.community.name},
+                "author": {"id": author.id, "name": author.name},
+                "created_at": created_at,
+                "score": hit.score,
+                # Not in the API: what a page shows beside the result.
+                "qualification": post.qualification,
+                "priority": post.priority,
+            }
+        )
+    return items
+
+
+_MARKDOWN_MARKS = re.compile(r"\*\*|__|`+|^\s{0,3}(?:#{1,6}|>|[-*+])\s+", re.MULTILINE)
+
+
+def plain_text(markdown: str) -> str:
+    """The words of a Markdown body without its emphasis and heading marks, for snippets."""
+    return _MARKDOWN_MARKS.sub("", markdown)
+
+
+def _plain_snippet(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > SNIPPET_FALLBACK_CHARS:
+        text = text[:SNIPPET_FALLBACK_CHARS].rsplit(" ", 1)[0] + " …"
+    return str(escape(text))
+
+
+def _label_facets(counted: dict[str, dict[str, int]]) -> dict[str, list[dict]]:
+    """Facet values with what a person reads, most frequent first (months newest first)."""
+    community_names = dict(
+        db.session.execute(
+            select(Community.id, Community.name).where(
+                Community.id.in_([int(v) for v in counted.get("community", {}) if v.isdigit()])
+            )
+        ).all()
+    )
+    author_names = dict(
+        db.session.execute(
+            select(User.id, User.name).where(
+                User.id.in_([int(v) for v in counted.get("author", {}) if v.isdigit()])
+            )
+        ).all()
+    )
+    labelled: dict[str, list[dict]] = {}
+    for name in FACETS:
+        values = counted.get(name, {})
+        entries = []
+        for value, count in values.items():
+            if name == "community":
+                entries.append(
+                    {"value": int(value), "label": community_names.get(int(value), value), "count": count}
+                )
+            elif name == "author":
+                entries.append(
+                    {"value": int(value), "label": author_names.get(int(value), value), "count": count}
+                )
+            elif name == "month":
+                label = datetime.strptime(value, "%Y-%m").strftime("%Y-%m")
+                entries.append({"value": value, "label": label, "count": count})
+            else:
+                entries.append({"value": value, "label": value, "count": count})
+        if name == "month":
+            entries.sort(key=lambda entry: entry["value"], reverse=True)
+        else:
+            entries.sort(key=lambda entry: (-entry["count"], str(entry["label"])))
+        labelled[name] = entries
+    return labelled

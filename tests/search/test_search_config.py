@@ -1,0 +1,36 @@
+"""Search settings and the analyzer every backend shares."""
+
+import pytest
+
+from rse.config import ConfigError, load_config
+from search.analysis import analyse
+
+
+def test_search_defaults_to_whoosh_drained_by_each_server(tmp_path):
+    config = load_config({"RSE_INSTANCE_DIR": str(tmp_path)})
+    assert (config["SEARCH_BACKEND"], config["SEARCH_WORKER"]) == ("whoosh", "inline")
+    assert load_config({"RSE_INSTANCE_DIR": str(tmp_path), "RSE_SEARCH_WORKER": "external"})[
+        "SEARCH_WORKER"
+    ] == ("external")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("RSE_SEARCH_BACKEND", "lucene"), ("RSE_SEARCH_WORKER", "sometimes")]
+)
+def test_unknown_search_settings_are_refused(tmp_path, name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_config({"RSE_INSTANCE_DIR": str(tmp_path), name: value})
+
+
+@pytest.mark.parametrize(
+    ("written", "searched"),
+    [
+        ("Les négociations diplomatiques", "negociation diplomatique"),
+        ("les élus", "elus"),
+        ("l'élu", "ELU"),
+        ("Préfectures", "prefecture"),
+        ("ÉLECTIONS législatives", "election legislative"),
+    ],
+)
+def test_french_forms_meet_after_analysis(written, searched):
+    assert analyse(written) == analyse(searched)
