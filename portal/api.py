@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from flask import g, request
 from flask_login import current_user
 
+from communities import services as community_services
 from feed import posts as post_services
 from feed.schemas import CommentCreateSchema, ReactionSchema
-from portal import curation, engagement
+from portal import curation, engagement, stats
 from portal import services as portal
 from portal.models import PortalComment, PortalItemRevision
 from portal.presenters import present_item, present_items, present_proposals, present_suggestions
 from portal.schemas import (
+    CommunityStatsSchema,
     DeclineSchema,
     ItemRevisionSchema,
     ItemUpdateSchema,
     PortalCommentSchema,
     PortalItemSchema,
     PortalSchema,
+    PortalStatsSchema,
+    PostStatsSchema,
     ProposalSchema,
     ProposeSchema,
     PublishSchema,
@@ -24,6 +29,7 @@ from portal.schemas import (
     QueueSchema,
     SectionCreateSchema,
     SectionSchema,
+    StatsArgs,
     ViewInSchema,
     ViewSchema,
 )
@@ -191,13 +197,31 @@ def queue(args):
     }
 
 
+def _reading() -> bool:
+    return engagement.counts_as_reading(
+        via_token=bool(g.get("authenticated_by_token")), user_agent=request.headers.get("User-Agent")
+    )
+
+
 @blp.post("/posts/<int:post_id>/view")
 @blp.arguments(ViewInSchema)
 @blp.response(200, ViewSchema)
 def record_view(payload, post_id):
-    """One view of a post by the caller today, with its reading time (authors' views are not counted)."""
+    """One view of a post by the caller today, with its reading time. Not recorded (``recorded``
+    false) for the author, for API-token callers and for User-Agents that declare a bot."""
     post = post_services.get_post_or_404(current_user, post_id)
-    recorded = engagement.record_view(current_user, post, payload["seconds"])
+    recorded = engagement.record_view(current_user, post, payload["seconds"], reading=_reading())
+    db.session.commit()
+    return recorded
+
+
+@blp.post("/portal/items/<int:item_id>/view")
+@blp.arguments(ViewInSchema)
+@blp.response(200, ViewSchema)
+def record_item_view(payload, item_id):
+    """One view of a portal item by the caller today, under the rules of post views."""
+    item = portal.get_item_or_404(current_user, item_id)
+    recorded = engagement.record_item_view(current_user, item, payload["seconds"], reading=_reading())
     db.session.commit()
     return recorded
 
@@ -225,3 +249,30 @@ def decline(payload, proposal_id):
     curation.decline(current_user, proposal, payload["note"])
     db.session.commit()
     return present_proposals(current_user, [proposal])[0]
+
+
+# Statistics -------------------------------------------------------------------------------------
+
+
+@blp.get("/stats/posts/<int:post_id>")
+@blp.response(200, PostStatsSchema)
+def post_stats(post_id):
+    """A post's figures and its readers day by day (curators, and animators of its community)."""
+    return stats.post_stats(current_user, post_services.get_post_or_404(current_user, post_id))
+
+
+@blp.get("/stats/communities/<int:community_id>")
+@blp.arguments(StatsArgs, location="query")
+@blp.response(200, CommunityStatsSchema)
+def community_stats(args, community_id):
+    """A community's figures and vitality week by week (its animators)."""
+    community = community_services.get_known_or_404(current_user, community_id)
+    return stats.community_stats(current_user, community, args["weeks"])
+
+
+@blp.get("/stats/portal")
+@blp.arguments(StatsArgs, location="query")
+@blp.response(200, PortalStatsSchema)
+def portal_stats(args):
+    """The portal's figures, its readers week by week and each item's figures (curators)."""
+    return stats.portal_stats(current_user, args["weeks"])

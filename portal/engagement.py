@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import Float, cast, distinct, func, literal, select, union
@@ -9,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from communities.models import Community
 from feed.models import Comment, Post, Reaction
-from portal.models import CurationProposal, PortalItem, PostView
+from portal.models import CurationProposal, PortalItem, PortalItemView, PostView
 from rse import permissions
 from rse.accounts.models import User
 from rse.db_types import utcnow
@@ -21,34 +22,63 @@ SUGGESTION_WINDOW = timedelta(days=7)
 SUGGESTIONS = 20
 
 
-def record_view(user: User, post: Post, seconds: int = 0) -> dict:
-    """Count one view (and its reading time) for today; the author's own views are not counted."""
+# What counts as reading. The figures are meant to say how many people read a post on their screen,
+# so only views reported by an interactive browser session count: the reading beacon of the post and
+# portal pages. A request authenticated with a personal API token is a script or an integration, and
+# a User-Agent that declares an automated client (crawlers, link previewers, command-line HTTP tools,
+# HTTP libraries) is not a reader either; such views are answered but not recorded.
+DECLARED_BOT = re.compile(
+    r"bot|crawl|spider|slurp|preview|monitor|curl|wget|python-|httpx|aiohttp|go-http-client|java/"
+    r"|libwww|okhttp|axios|node-fetch|scrapy|phantomjs",
+    re.IGNORECASE,
+)
+
+
+def counts_as_reading(*, via_token: bool, user_agent: str | None) -> bool:
+    """Whether a view request comes from a person reading in a browser (see ``DECLARED_BOT``)."""
+    return not via_token and bool(user_agent) and DECLARED_BOT.search(user_agent) is None
+
+
+def _not_recorded(now) -> dict:
+    return {"recorded": False, "day": now.date(), "views": 0, "seconds": 0}
+
+
+def _count(model, key: dict, seconds: int) -> dict:
+    """Add one view and its reading time to today's row of ``model`` for ``key``, creating it once."""
     now = utcnow()
     seconds = max(0, min(seconds, MAX_SECONDS_PER_VIEW))
-    if post.author_id == user.id:
-        return {"recorded": False, "day": now.date(), "views": 0, "seconds": 0}
-    key = (post.id, user.id, now.date())
-    row = db.session.get(PostView, key)
+    key = {**key, "day": now.date()}
+    row = db.session.get(model, key)
     if row is None:
         try:
             with db.session.begin_nested():
-                row = PostView(
-                    post_id=post.id,
-                    user_id=user.id,
-                    day=now.date(),
-                    views=1,
-                    seconds=min(seconds, MAX_SECONDS_PER_DAY),
-                    first_at=now,
-                    last_at=now,
+                row = model(
+                    **key, views=1, seconds=min(seconds, MAX_SECONDS_PER_DAY), first_at=now, last_at=now
                 )
                 db.session.add(row)
             return {"recorded": True, "day": row.day, "views": row.views, "seconds": row.seconds}
         except IntegrityError:  # the same reader's other tab wrote the row first
-            row = db.session.get(PostView, key)
+            row = db.session.get(model, key)
     row.views += 1
     row.seconds = min(row.seconds + seconds, MAX_SECONDS_PER_DAY)
     row.last_at = now
     return {"recorded": True, "day": row.day, "views": row.views, "seconds": row.seconds}
+
+
+def record_view(user: User, post: Post, seconds: int = 0, *, reading: bool = True) -> dict:
+    """Count one view (and its reading time) for today; the author's own views are not counted,
+    nor views that are not reading (``counts_as_reading``)."""
+    if post.author_id == user.id or not reading:
+        return _not_recorded(utcnow())
+    return _count(PostView, {"post_id": post.id, "user_id": user.id}, seconds)
+
+
+def record_item_view(user: User, item: PortalItem, seconds: int = 0, *, reading: bool = True) -> dict:
+    """Count one view of a portal item for today, under the same rules; the credited author (the
+    source post's) is not counted."""
+    if item.post.author_id == user.id or not reading:
+        return _not_recorded(utcnow())
+    return _count(PortalItemView, {"item_id": item.id, "user_id": user.id}, seconds)
 
 
 def suggestions(curator: User, after: datetime | None = None, before: datetime | None = None) -> list[dict]:

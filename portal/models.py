@@ -170,3 +170,22 @@ class PostView(db.Model):
     seconds: Mapped[int] = mapped_column(default=0)
     first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PortalItemView(db.Model):
+    """A person's reading of a portal item on one day, counted like ``PostView``.
+
+    Kept apart from the source post's views: the portal shows the curated snapshot to everyone, and
+    the curators want to know how the item did, not how the thread did in its community.
+    """
+
+    __tablename__ = "portal_item_views"
+    __table_args__ = (Index("ix_portal_item_views_day_item", "day", "item_id"),)
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("portal_items.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    views: Mapped[int] = mapped_column(default=1)
+    seconds: Mapped[int] = mapped_column(default=0)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

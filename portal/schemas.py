@@ -176,3 +176,80 @@ class ViewSchema(ma.Schema):
     day = ma.fields.Date()
     views = ma.fields.Integer()
     seconds = ma.fields.Integer()
+
+
+# Statistics -------------------------------------------------------------------------------------
+
+
+class StatsArgs(ma.Schema):
+    weeks = ma.fields.Integer(
+        load_default=12,
+        validate=ma.validate.Range(min=1, max=52),
+        metadata={"description": "how many weeks back, this week included"},
+    )
+
+
+class FiguresSchema(ma.Schema):
+    views = ma.fields.Integer(metadata={"description": "openings, counted once per reader and day"})
+    readers = ma.fields.Integer(metadata={"description": "distinct readers"})
+    reading_seconds = ma.fields.Integer(metadata={"description": "visible time, capped per view and day"})
+    comments = ma.fields.Integer()
+    reactions = ma.fields.Integer()
+
+
+class PostRefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+
+
+class ItemRefSchema(ma.Schema):
+    id = ma.fields.Integer()
+    headline = ma.fields.String()
+
+
+class PostDaySchema(ma.Schema):
+    day = ma.fields.Date()
+    views = ma.fields.Integer()
+    readers = ma.fields.Integer()
+    reading_seconds = ma.fields.Integer()
+
+
+class PostStatsSchema(FiguresSchema):
+    post = ma.fields.Nested(PostRefSchema)
+    days = ma.fields.List(ma.fields.Nested(PostDaySchema), metadata={"description": "the last 30 days"})
+
+
+class CommunityWeekSchema(ma.Schema):
+    week = ma.fields.Date(metadata={"description": "the Monday starting the week (UTC)"})
+    posts = ma.fields.Integer()
+    comments = ma.fields.Integer()
+    active_members = ma.fields.Integer(metadata={"description": "people who posted, commented or reacted"})
+
+
+class PostFiguresSchema(FiguresSchema):
+    post = ma.fields.Nested(PostRefSchema)
+
+
+class CommunityStatsSchema(FiguresSchema):
+    community = ma.fields.Nested(RefSchema)
+    since = ma.fields.Date()
+    posts = ma.fields.Integer()
+    weeks = ma.fields.List(ma.fields.Nested(CommunityWeekSchema))
+    top_posts = ma.fields.List(ma.fields.Nested(PostFiguresSchema))
+
+
+class PortalWeekSchema(ma.Schema):
+    week = ma.fields.Date(metadata={"description": "the Monday starting the week (UTC)"})
+    views = ma.fields.Integer()
+    readers = ma.fields.Integer()
+    reading_seconds = ma.fields.Integer()
+
+
+class ItemFiguresSchema(FiguresSchema):
+    item = ma.fields.Nested(ItemRefSchema)
+
+
+class PortalStatsSchema(FiguresSchema):
+    since = ma.fields.Date()
+    weeks = ma.fields.List(ma.fields.Nested(PortalWeekSchema))
+    items = ma.fields.List(ma.fields.Nested(ItemFiguresSchema))

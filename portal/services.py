@@ -164,6 +164,15 @@ def publish(
     proposals = _open_proposals(post)
     if not permissions.can_publish_post(user, post, proposed=bool(proposals)):
         raise NotFound()
+    already = db.session.scalar(
+        select(PortalItem.id)
+        .where(PortalItem.post_id == post.id, PortalItem.unpublished_at.is_(None))
+        .limit(1)
+    )
+    if already is not None:
+        raise Conflict(
+            _l("This post is already on the portal: unpublish its item first to publish it again.")
+        )
     if permissions.needs_animator_approval(post) and not any(p.approved_at for p in proposals):
         raise Conflict(_l("An animator of the source community must approve this post first."))
     errors: dict[str, list[str]] = {}

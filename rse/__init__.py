@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from communities.views import blp as community_pages
     from feed.desk_views import blp as desk_pages
     from feed.views import blp as post_pages
+    from portal.stats_views import blp as stats_pages
     from portal.views import blp as portal_pages
     from search.views import blp as search_pages
 
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(desk_pages)
     app.register_blueprint(portal_pages)
     app.register_blueprint(search_pages)
+    app.register_blueprint(stats_pages)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -356,3 +356,22 @@ def can_publish_post(user: User | None, post: Post, proposed: bool) -> bool:
 def needs_animator_approval(post: Post) -> bool:
     """Content of a restricted or secret community reaches the portal only with an animator's yes."""
     return post.community.visibility != "open"
+
+
+# Statistics -------------------------------------------------------------------------------------
+
+
+def can_see_post_stats(user: User | None, post: Post) -> bool:
+    """Views, readers, reading time, comments and reactions of a post: the curators (for the posts
+    they read) and the animators of its community. Authors are not told who read them."""
+    return can_read_post(user, post) and (can_curate(user) or is_animator(user, post.community))
+
+
+def can_see_community_stats(user: User | None, community: Community) -> bool:
+    """A community's figures and vitality over time: its animators."""
+    return can_animate(user, community)
+
+
+def can_see_portal_stats(user: User | None) -> bool:
+    """The portal's figures, item by item: the curators."""
+    return can_curate(user)

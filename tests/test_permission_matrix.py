@@ -374,7 +374,7 @@ def portal_world(app, world) -> dict:
             items[key] = portal.publish(curator, post.id, section_id=section.id, headline=f"Portail {key}").id
         scheduled = portal.publish(
             curator,
-            world["posts"]["open"]["read"],
+            world["posts"]["inter"]["edit"],
             section_id=section.id,
             headline="Plus tard",
             publish_at=utcnow() + timedelta(days=1),
@@ -460,5 +460,79 @@ def test_portal_permission_matrix(app, world, portal_world, viewer, expected):
     }
     check("publish", client.post("/api/v1/portal/items", json=publish))
     check("section", client.post("/api/v1/portal/sections", json={"name": "Nouvelle rubrique"}))
+
+    assert not mismatches, "\n" + "\n".join(mismatches)
+
+
+# Statistics -------------------------------------------------------------------------------------
+#
+# The same world. Curators see the figures of the posts they read and of the portal; animators
+# those of their community and its posts; everyone else is refused (403), and what they may not
+# even know of answers like a missing id (404).
+#
+# Actions
+#   post_<visibility>       GET /stats/posts/<id> of that community's post
+#   community_<visibility>  GET /stats/communities/<id>
+#   portal                  GET /stats/portal
+
+STATS_ACTIONS = (
+    "post_open", "post_restricted", "post_secret",
+    "community_open", "community_restricted", "community_secret", "portal",
+)  # fmt: skip
+
+# fmt: off
+STATS_MATRIX = [
+    # viewer              post: open restricted secret  community: open restricted secret  portal
+    ("anonymous",         401, 401, 401,                401, 401, 401,                     401),
+    ("other_ministry",    404, 404, 404,                404, 404, 404,                     403),
+    ("non_member",        403, 403, 404,                403, 403, 404,                     403),
+    ("member",            403, 403, 403,                403, 403, 403,                     403),
+    ("member_elsewhere",  403, 403, 403,                403, 403, 403,                     403),
+    ("animator",          200, 200, 200,                200, 200, 200,                     403),
+    ("curator",           200, 403, 404,                403, 403, 404,                     200),
+    ("manager",           403, 403, 404,                403, 403, 404,                     403),
+    ("admin",             403, 403, 404,                403, 403, 404,                     403),
+    ("admin_elsewhere",   403, 403, 404,                403, 403, 404,                     403),
+    ("deactivated",       401, 401, 401,                401, 401, 401,                     401),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("viewer", "expected"),
+    [(viewer, dict(zip(STATS_ACTIONS, cells, strict=True))) for viewer, *cells in STATS_MATRIX],
+    ids=[row[0] for row in STATS_MATRIX],
+)
+def test_stats_permission_matrix(app, world, viewer, expected):
+    from tests.conftest import ApiClient
+
+    client = ApiClient(app.test_client(), world["tokens"][viewer])
+    mismatches: list[str] = []
+
+    def check(action, response, missing=None):
+        wanted = expected[action]
+        if response.status_code != wanted:
+            mismatches.append(
+                f"{viewer} x {action}: expected {wanted}, got {response.status_code} {response.get_json()}"
+            )
+        elif (
+            wanted == 404
+            and missing is not None
+            and _problem_without_instance(response) != _problem_without_instance(missing())
+        ):
+            mismatches.append(f"{viewer} x {action}: a 404 unlike a missing id's")
+
+    for key in ("open", "restricted", "secret"):
+        check(
+            f"post_{key}",
+            client.get(f"/api/v1/stats/posts/{world['posts'][key]['read']}"),
+            lambda: client.get(f"/api/v1/stats/posts/{NO_SUCH_ID}"),
+        )
+        check(
+            f"community_{key}",
+            client.get(f"/api/v1/stats/communities/{world['communities'][key]}"),
+            lambda: client.get(f"/api/v1/stats/communities/{NO_SUCH_ID}"),
+        )
+    check("portal", client.get("/api/v1/stats/portal"))
 
     assert not mismatches, "\n" + "\n".join(mismatches)

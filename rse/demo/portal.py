@@ -15,6 +15,7 @@ from communities.models import Community, Membership
 from feed.models import Post
 from portal import curation
 from portal import services as portal
+from portal.models import PortalItemView, PostView
 from rse.accounts.models import User
 from rse.extensions import db
 
@@ -59,16 +60,59 @@ def _member(post: Post, role: str, curator: User) -> User | None:
     return db.session.get(User, user_id) if user_id else None
 
 
+def _load_readings(now: datetime, items: list) -> None:
+    """Views for the statistics pages: the members of each published post's community read it over
+    the days since it was written, and a third of the people read each portal item today."""
+    people = db.session.scalars(select(User.id).where(User.active.is_(True)).order_by(User.id)).all()
+    today = now.date()
+    for number, item in enumerate(items):
+        post = item.post
+        members = db.session.scalars(
+            select(Membership.user_id)
+            .where(Membership.community_id == post.community_id, Membership.user_id != post.author_id)
+            .order_by(Membership.user_id)
+        ).all()
+        age = max((today - post.created_at.date()).days, 0)
+        for index, person in enumerate(members):
+            db.session.add(
+                PostView(
+                    post_id=post.id,
+                    user_id=person,
+                    day=today - timedelta(days=(index * 5 + number) % (age + 1)),
+                    views=1 + index % 3,
+                    seconds=20 + (index * 37) % 300,
+                    first_at=now,
+                    last_at=now,
+                )
+            )
+        if item.published_at > now:
+            continue
+        for index, person in enumerate(people):
+            if (index + number) % 3 == 0 and person != post.author_id:
+                db.session.add(
+                    PortalItemView(
+                        item_id=item.id,
+                        user_id=person,
+                        day=today,
+                        views=1 + index % 2,
+                        seconds=15 + (index * 53) % 240,
+                        first_at=now,
+                        last_at=now,
+                    )
+                )
+
+
 def load_demo_portal(now: datetime) -> dict[str, int]:
     curator = db.session.scalar(select(User).where(User.email == CURATOR_EMAIL))
     sections = [portal.create_section(curator, name, slug) for name, slug in SECTIONS]
     used: set[int] = set()
     published = _most_discussed("open", 4, used) + _most_discussed("restricted", 1, used)
+    items = []
     for number, post in enumerate(published):
         used.add(post.id)
         animator = _member(post, "animator", curator) or post.author
         curation.propose(animator, post, "Un échange qui intéresse bien au-delà de notre réseau.")
-        portal.publish(
+        item = portal.publish(
             curator,
             post.id,
             section_id=sections[number % 2].id,
@@ -77,6 +121,8 @@ def load_demo_portal(now: datetime) -> dict[str, int]:
             publish_at=now - timedelta(hours=6 * (len(published) - number)),
             pinned=number == 0,
         )
+        items.append(item)
+    _load_readings(now, items)
     # Left for the curator and the animators to decide.
     pending = _most_discussed("open", 1, used)
     waiting = _most_discussed("restricted", 1, used)

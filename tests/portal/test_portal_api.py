@@ -4,38 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
 
-
-@pytest.fixture
-def newsroom(api, make_user):
-    """A community of each kind in the MEAE, their people, a curator and a reader of another ministry."""
-    animator = make_user("Anne Animatrice", unit="MEAE/DGM/Afrique")
-    member = make_user("Marc Membre", unit="MEAE/DGM/Afrique")
-    curator = make_user("Claire Curatrice", unit="MEAE/DCP", roles=["curator"])
-    outsider = make_user("Karim Autre", unit="MINARM/EMA")
-    ids = {"animator": animator, "member": member, "curator": curator, "outsider": outsider}
-    for visibility in ("open", "restricted", "secret"):
-        community = (
-            api(animator)
-            .post("/api/v1/communities", json={"name": f"Réseau {visibility}", "visibility": visibility})
-            .get_json()
-        )
-        api(animator).post(f"/api/v1/communities/{community['id']}/members", json={"user_id": member})
-        post = (
-            api(member)
-            .post(
-                f"/api/v1/communities/{community['id']}/posts",
-                json={"title": f"Note {visibility}", "body": f"Le texte **{visibility}**."},
-            )
-            .get_json()
-        )
-        ids[f"{visibility}_community"] = community["id"]
-        ids[f"{visibility}_post"] = post["id"]
-    section = api(curator).post("/api/v1/portal/sections", json={"name": "À la une"})
-    assert section.status_code == 201, section.get_json()
-    ids["section"] = section.get_json()["id"]
-    return ids
+def _fresh_open_post(api, n, key: str) -> str:
+    """Another post of the open community, under ``key`` in the world: a post is on the portal once."""
+    created = api(n["member"]).post(
+        f"/api/v1/communities/{n['open_community']}/posts", json={"title": key, "body": f"Texte {key}"}
+    )
+    n[key] = created.get_json()["id"]
+    return key
 
 
 def _publish(api, n, post_key, **fields):
@@ -199,12 +175,16 @@ def test_scheduled_and_ended_items_are_for_curators_only(api, newsroom):
     n = newsroom
     now = datetime.now(UTC)
     scheduled = _publish(
-        api, n, "open_post", headline="Demain", publish_at=(now + timedelta(days=1)).isoformat()
+        api,
+        n,
+        _fresh_open_post(api, n, "demain"),
+        headline="Demain",
+        publish_at=(now + timedelta(days=1)).isoformat(),
     )
     ended = _publish(
         api,
         n,
-        "open_post",
+        _fresh_open_post(api, n, "hier"),
         headline="Hier",
         publish_at=(now - timedelta(days=2)).isoformat(),
         ends_at=(now - timedelta(days=1)).isoformat(),
@@ -231,8 +211,8 @@ def test_curators_pin_reorder_edit_and_unpublish_with_history(api, newsroom):
     n = newsroom
     curator = api(n["curator"])
     first = _publish(api, n, "open_post", headline="Premier").get_json()
-    second = _publish(api, n, "open_post", headline="Second").get_json()
-    third = _publish(api, n, "open_post", headline="Troisième").get_json()
+    second = _publish(api, n, _fresh_open_post(api, n, "second"), headline="Second").get_json()
+    third = _publish(api, n, _fresh_open_post(api, n, "third"), headline="Troisième").get_json()
 
     def order():
         return [
@@ -313,20 +293,21 @@ def test_a_portal_notification_stays_visible_to_an_author_who_left_the_community
     assert [t for t in told if t["kind"] == "published"] == []
 
 
-def test_views_are_one_row_per_reader_and_day_with_capped_reading_time(api, newsroom, app):
+def test_views_are_one_row_per_reader_and_day_with_capped_reading_time(api, browser_api, newsroom, app):
     n = newsroom
+    reader = browser_api(n["animator"])
     path = f"/api/v1/posts/{n['open_post']}/view"
-    first = api(n["animator"]).post(path, json={"seconds": 100})
+    first = reader.post(path, json={"seconds": 100})
     assert first.status_code == 200, first.get_json()
     assert first.get_json() | {"day": None} == {"recorded": True, "day": None, "views": 1, "seconds": 100}
-    again = api(n["animator"]).post(path, json={"seconds": 5000}).get_json()
+    again = reader.post(path, json={"seconds": 5000}).get_json()
     assert (again["views"], again["seconds"]) == (2, 700)  # 600 at most per view
     for _ in range(6):
-        capped = api(n["animator"]).post(path, json={"seconds": 600}).get_json()
+        capped = reader.post(path, json={"seconds": 600}).get_json()
     assert (capped["views"], capped["seconds"]) == (8, 3600)  # an hour at most per day
-    assert api(n["member"]).post(path, json={}).get_json()["recorded"] is False  # the author
+    assert browser_api(n["member"]).post(path, json={}).get_json()["recorded"] is False  # the author
     assert api(n["outsider"]).post(path, json={}).status_code == 404
-    bad = api(n["animator"]).post(path, json={"seconds": -1})
+    bad = reader.post(path, json={"seconds": -1})
     assert bad.status_code == 422 and "seconds" in bad.get_json()["errors"]
 
     from sqlalchemy import func, select
@@ -338,7 +319,7 @@ def test_views_are_one_row_per_reader_and_day_with_capped_reading_time(api, news
         assert db.session.scalar(select(func.count()).select_from(PostView)) == 1
 
 
-def test_the_queue_suggests_engaging_posts_nobody_proposed(api, newsroom, make_user):
+def test_the_queue_suggests_engaging_posts_nobody_proposed(api, browser_api, newsroom, make_user):
     n = newsroom
     readers = [make_user(f"Lecteur {number}", unit="MEAE/DGM") for number in range(3)]
     quiet = api(n["member"]).post(
@@ -346,12 +327,12 @@ def test_the_queue_suggests_engaging_posts_nobody_proposed(api, newsroom, make_u
     )
     quiet = quiet.get_json()["id"]
     for reader in readers:
-        api(reader).post(f"/api/v1/posts/{n['open_post']}/view", json={"seconds": 120})
-    api(readers[0]).post(f"/api/v1/posts/{quiet}/view", json={"seconds": 30})
+        browser_api(reader).post(f"/api/v1/posts/{n['open_post']}/view", json={"seconds": 120})
+    browser_api(readers[0]).post(f"/api/v1/posts/{quiet}/view", json={"seconds": 30})
     api(readers[0]).post(f"/api/v1/posts/{n['open_post']}/comments", json={"body": "Bravo"})
     api(readers[1]).post(f"/api/v1/posts/{n['open_post']}/reactions", json={"emoji": "🎉"})
     # Views in a restricted community are never suggested: it needs a proposal and an approval.
-    api(n["animator"]).post(f"/api/v1/posts/{n['restricted_post']}/view", json={"seconds": 600})
+    browser_api(n["animator"]).post(f"/api/v1/posts/{n['restricted_post']}/view", json={"seconds": 600})
 
     suggestions = api(n["curator"]).get("/api/v1/curation/queue").get_json()["suggestions"]
     assert [s["post"]["id"] for s in suggestions] == [n["open_post"], quiet]

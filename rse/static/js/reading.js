@@ -1,7 +1,8 @@
-// Records one view of the post on this page, with the time it was actually visible, when the reader
-// leaves (or hides) the page. The server caps the time and ignores the author's own views.
+// Records one view of the post or portal item on this page, with the time it was actually visible,
+// when the reader leaves (or hides) the page. The server caps the time and ignores the author's own
+// views. The article names where to report (data-view-url), or is a post (data-post-id).
 (function () {
-  const article = document.querySelector("article[data-post-id]");
+  const article = document.querySelector("article[data-view-url], article[data-post-id]");
   const token = document.querySelector('meta[name="csrf-token"]');
   if (!article || !token) return;
   let visibleSince = document.visibilityState === "visible" ? Date.now() : null;
@@ -17,7 +18,7 @@
     if (sent) return;
     sent = true;
     pause();
-    fetch(`/api/v1/posts/${article.dataset.postId}/view`, {
+    fetch(article.dataset.viewUrl || `/api/v1/posts/${article.dataset.postId}/view`, {
       method: "POST",
       keepalive: true, // survives the page being unloaded
       credentials: "same-origin",
