@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, u
 
 from communities.models import Membership
 from feed.models import PRIORITIES, Post, PostAddressee, PostRead, PostRecipient, PostTag
-from rse import permissions
+from rse import events, permissions
 from rse.accounts.models import User
 from rse.db_types import utcnow
 from rse.extensions import db
@@ -232,6 +232,7 @@ def mark_read(user: User, filters: DeskFilters = DeskFilters()) -> int:
     inserted = db.session.execute(
         insert(PostRead).from_select(["user_id", "post_id", "read_at"], ids).returning(PostRead.post_id)
     )
+    events.desk_changed([user.id])
     return len(inserted.all())
 
 

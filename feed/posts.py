@@ -21,7 +21,7 @@ from feed.models import (
     Revision,
 )
 from feed.rendering import parse_mentions, parse_tags, render_markdown
-from rse import permissions
+from rse import events, permissions
 from rse.accounts.models import User
 from rse.db_types import utcnow
 from rse.errors import Forbidden, Invalid, NotFound, _l
@@ -192,6 +192,7 @@ def create_post(
     notifications.notify_action_recipients(post, author)
     _notify_mentions(post, author, mentioned)
     db.session.flush()
+    events.post_created(post)
     return post
 
 
@@ -264,6 +265,7 @@ def update_post(user: User, post: Post, changes: dict) -> Post:
     if {"title", "body"} & diff.keys():
         _tell_the_portal(post, "edited")
     db.session.flush()
+    events.post_updated(post)
     return post
 
 
@@ -289,6 +291,7 @@ def delete_post(user: User, post: Post) -> None:
         )
     )
     _tell_the_portal(post, "deleted")
+    events.post_deleted(post)
 
 
 def history(user: User, post: Post):
@@ -302,6 +305,7 @@ def mark_read(user: User, post: Post) -> datetime:
     read = PostRead(user_id=user.id, post_id=post.id, read_at=utcnow())
     db.session.add(read)
     db.session.flush()
+    events.desk_changed([user.id])
     return read.read_at
 
 
@@ -317,11 +321,13 @@ def mark_done(user: User, post: Post) -> datetime:
     if row.done_at is None:
         row.done_at = utcnow()
         mark_read(user, post)
+        events.desk_changed([user.id])
     return row.done_at
 
 
 def mark_not_done(user: User, post: Post) -> None:
     _action_row(user, post).done_at = None
+    events.desk_changed([user.id])
 
 
 def receipts(user: User, post: Post) -> dict:

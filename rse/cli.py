@@ -117,8 +117,9 @@ def create_unit_command(path):
 
 def register_commands(app: Flask) -> None:
     from rse.demo.cli import demo_command
+    from rse.serve import serve_command
 
-    for command in (users_group, tokens_group, units_group, demo_command):
+    for command in (users_group, tokens_group, units_group, demo_command, serve_command):
         app.cli.add_command(command)
 
 
