@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, u
 from communities.models import Membership
 from feed import tallies
 from feed.models import PRIORITIES, Post, PostAddressee, PostRead, PostRecipient, PostTag
-from rse import permissions
+from rse import events, permissions
 from rse.accounts.models import User
 from rse.db_types import utcnow
 from rse.extensions import db
@@ -237,6 +237,7 @@ def mark_read(user: User, filters: DeskFilters = DeskFilters()) -> int:
         .all()
     )
     tallies.add_reads(user.id, inserted)
+    events.desk_changed([user.id])
     return len(inserted)
 
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, update
 
 from feed.models import Notification, Post, PostRecipient
-from rse import permissions
+from rse import events, permissions
 from rse.accounts.models import User
 from rse.db_types import utcnow
 from rse.extensions import db
@@ -35,7 +35,9 @@ def notify(user_ids, kind: str, *, actor: User | None = None, post: Post | None 
         if actor is None or user_id != actor.id
     ]
     if rows:
-        db.session.execute(insert(Notification), rows)
+        events.notifications_created(
+            db.session.scalars(insert(Notification).returning(Notification.id), rows)
+        )
 
 
 def notify_action_recipients(post: Post, actor: User, only_new_since: set[int] | None = None) -> None:
@@ -53,8 +55,12 @@ def notify_action_recipients(post: Post, actor: User, only_new_since: set[int] |
     )
     if only_new_since:
         recipients = recipients.where(PostRecipient.user_id.not_in(only_new_since))
-    db.session.execute(
-        insert(Notification).from_select(["user_id", "kind", "actor_id", "post_id", "created_at"], recipients)
+    events.notifications_created(
+        db.session.scalars(
+            insert(Notification)
+            .from_select(["user_id", "kind", "actor_id", "post_id", "created_at"], recipients)
+            .returning(Notification.id)
+        )
     )
 
 
@@ -133,6 +139,7 @@ def mark_read(user: User, ids: list[int] | None = None) -> int:
     )
     if ids is not None:
         stmt = stmt.where(Notification.id.in_(ids))
+    events.desk_changed([user.id])
     return len(db.session.execute(stmt.returning(Notification.id)).all())
 
 

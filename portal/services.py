@@ -24,7 +24,7 @@ from portal.models import (
     PortalReaction,
     PortalSection,
 )
-from rse import permissions
+from rse import events, permissions
 from rse.accounts.models import User
 from rse.db_types import utcnow
 from rse.errors import Conflict, Forbidden, Invalid, NotFound, _l
@@ -226,6 +226,7 @@ def publish(
     told = {post.author_id} | {proposal.proposer_id for proposal in proposals}
     notifications.notify(told, "published", actor=user, portal_item_id=item.id)
     db.session.flush()
+    events.portal_item_published(item)
     return item
 
 
@@ -353,6 +354,7 @@ def create_comment(user: User, item: PortalItem, body: str, parent_id: int | Non
     )
     db.session.flush()
     db.session.refresh(item, ["comment_count"])
+    events.portal_comment_created(comment)
     return comment
 
 

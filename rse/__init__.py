@@ -51,6 +51,9 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     app.extensions["rse_api"] = init_api(app)
+    from rse.realtime import init_realtime
+
+    init_realtime(app)
 
     import rse.auth  # noqa: F401  (registers the Flask-Login loaders)
     from rse.auth import authenticate_request
