@@ -80,7 +80,8 @@ def _my_action_rows(user: User):
         .where(
             PostRecipient.user_id == user.id,
             PostRecipient.kind == "action",
-            Post.qualification == "action",
+            # A post I put on my desk myself (veille) is an action for me whatever its qualification.
+            or_(Post.qualification == "action", PostRecipient.personal),
             permissions.readable_posts(user),
         )
     )

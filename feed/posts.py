@@ -351,7 +351,8 @@ def receipts(user: User, post: Post) -> dict:
         .select_from(PostRecipient)
         .join(User, User.id == PostRecipient.user_id)
         .outerjoin(PostRead, (PostRead.post_id == PostRecipient.post_id) & (PostRead.user_id == User.id))
-        .where(PostRecipient.post_id == post.id)
+        # Rows people put on their own desk (veille) are theirs: the author addressed nobody there.
+        .where(PostRecipient.post_id == post.id, PostRecipient.personal.is_(False))
         .order_by(User.name, User.id)
     ).all()
     unit_paths = dict(
