@@ -19,6 +19,16 @@ from search.outbox import enqueue as enqueue_for_search
 REACTIONS = ("👍", "❤️", "🎉", "👀", "✅", "🙏", "😄", "😮")
 
 
+def threaded(comments) -> tuple[list, dict[int, list]]:
+    """Top-level comments, and the replies of each by parent id (one level, as pages show them)."""
+    threads = [comment for comment in comments if comment.parent_id is None]
+    replies: dict[int, list] = {}
+    for comment in comments:
+        if comment.parent_id is not None:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    return threads, replies
+
+
 def comments_query(user: User, post: Post):
     return select(Comment).where(Comment.post_id == post.id, Comment.deleted_at.is_(None))
 

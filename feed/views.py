@@ -10,7 +10,7 @@ from communities.views import community_by_slug_or_404
 from feed import comments as comment_services
 from feed import posts as post_services
 from feed import selection
-from feed.comments import REACTIONS
+from feed.comments import REACTIONS, threaded
 from feed.models import PRIORITIES
 from feed.presenters import present_post
 from rse import permissions
@@ -99,11 +99,7 @@ def show(post_id: int):
     comments = db.session.scalars(
         comment_services.comments_query(current_user, post).order_by("id").limit(500)
     ).all()
-    threads = [comment for comment in comments if comment.parent_id is None]
-    replies: dict[int, list] = {}
-    for comment in comments:
-        if comment.parent_id is not None:
-            replies.setdefault(comment.parent_id, []).append(comment)
+    threads, replies = threaded(comments)
     receipts = (
         post_services.receipts(current_user, post)
         if permissions.can_see_receipts(current_user, post) and post.qualification
@@ -120,6 +116,7 @@ def show(post_id: int):
         can_comment=permissions.can_comment(current_user, post),
         can_edit=permissions.can_edit_post(current_user, post),
         can_delete=permissions.can_delete_post(current_user, post),
+        delete_comment_url=lambda comment: url_for("post.delete_comment", comment_id=comment.id),
         may_delete_comment=lambda comment: permissions.can_delete_comment(current_user, comment, post),
         forward_to=selection.level_above_for(current_user),
         priorities=PRIORITIES,

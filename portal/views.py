@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from feed import posts as post_services
-from feed.comments import REACTIONS
+from feed.comments import REACTIONS, threaded
 from feed.models import Post
 from feed.rendering import render_markdown
 from portal import curation
@@ -64,11 +64,7 @@ def home():
 
 def _item_page(item: PortalItem, preview: dict | None = None):
     comments = db.session.scalars(portal.comments_query(item).order_by("id").limit(500)).all()
-    threads = [comment for comment in comments if comment.parent_id is None]
-    replies: dict[int, list] = {}
-    for comment in comments:
-        if comment.parent_id is not None:
-            replies.setdefault(comment.parent_id, []).append(comment)
+    threads, replies = threaded(comments)
     return render_template(
         "portal/item.html",
         item=present_item(current_user, item),
@@ -78,6 +74,7 @@ def _item_page(item: PortalItem, preview: dict | None = None):
         reactions=REACTIONS,
         can_comment=permissions.can_comment_portal_item(current_user, item),
         can_curate=permissions.can_curate(current_user),
+        delete_comment_url=lambda comment: url_for("portal_pages.delete_comment", comment_id=comment.id),
         may_delete_comment=lambda comment: permissions.can_delete_portal_comment(current_user, comment, item),
     )
 
