@@ -225,6 +225,57 @@ def counts(user: User, now: datetime | None = None) -> dict:
     }
 
 
+def counts_for_many(users: list[User], now: datetime | None = None) -> dict[int, dict]:
+    """``counts(user)`` for each of ``users``: the same figures, with grouped queries.
+
+    The live desk counts of everyone reached by a post are computed here. À faire, Fait and the
+    notifications are one grouped query each for all of them; À lire, capped per priority, and the
+    selection (managers only) stay per person.
+    """
+    from feed import notifications, selection
+
+    now = now or utcnow()
+    if not users:
+        return {}
+    actions = {user.id: ({priority: 0 for priority in PRIORITIES}, [0], [0]) for user in users}
+    rows = db.session.execute(
+        select(
+            PostRecipient.user_id,
+            Post.priority,
+            PostRecipient.done_at.is_not(None),
+            func.count(),
+            func.sum(case((Post.due_at < now, 1), else_=0)),
+        )
+        .join(Post, Post.id == PostRecipient.post_id)
+        .where(
+            PostRecipient.user_id.in_(list(actions)),
+            PostRecipient.kind == "action",
+            Post.qualification == "action",
+            permissions.readable_posts_for_each(users, PostRecipient.user_id),
+        )
+        .group_by(PostRecipient.user_id, Post.priority, PostRecipient.done_at.is_not(None))
+    )
+    for user_id, priority, done, count, late in rows:
+        by_priority, overdue, done_total = actions[user_id]
+        if done:
+            done_total[0] += count
+        else:
+            by_priority[priority] = count
+            overdue[0] += late or 0
+    unread = notifications.unread_counts(users)
+    counted = {}
+    for user in users:
+        by_priority, overdue, done_total = actions[user.id]
+        counted[user.id] = {
+            "todo": {"total": sum(by_priority.values()), "overdue": overdue[0], "by_priority": by_priority},
+            "toread": _toread_counts(user, now),
+            "done": {"total": done_total[0]},
+            "selection": selection.open_count(user),
+            "notifications": unread[user.id],
+        }
+    return counted
+
+
 def mark_read(user: User, filters: DeskFilters = DeskFilters()) -> int:
     """Mark every unread item of a filtered À lire list read, in one INSERT ... SELECT."""
     now = utcnow()

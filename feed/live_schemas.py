@@ -8,7 +8,7 @@ import marshmallow as ma
 
 from feed.desk_api import DeskCountsSchema
 from feed.schemas import CommentSchema, PostSchema
-from feed.selection_api import NotificationSchema
+from feed.selection_api import NotificationSchema, SelectionItemSchema
 
 
 class PostEventSchema(PostSchema):
@@ -31,3 +31,7 @@ class DeskCountsEventSchema(DeskCountsSchema):
 
 class NotificationEventSchema(NotificationSchema):
     """``notification.created``: one notification, in its recipient's language."""
+
+
+class SelectionItemEventSchema(SelectionItemSchema):
+    """``selection.updated``: an item of the recipient's selection, as ``GET /selection`` lists it."""

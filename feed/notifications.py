@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, update
+from sqlalchemy import and_, case, exists, false, func, insert, literal, or_, select, update
 
 from feed.models import Notification, Post, PostRecipient
 from rse import events, permissions
@@ -130,6 +130,51 @@ def unread_count(user: User) -> int:
     return db.session.scalar(
         select(func.count()).select_from(Notification).where(_visible(user), Notification.read_at.is_(None))
     )
+
+
+def unread_counts(users: list[User]) -> dict[int, int]:
+    """``unread_count`` of many people in one grouped query (live desk counts)."""
+    from portal.models import PortalItem
+
+    if not users:
+        return {}
+    counted = dict.fromkeys((user.id for user in users), 0)
+    readable = exists().where(
+        Post.id == Notification.post_id, permissions.readable_posts_for_each(users, Notification.user_id)
+    )
+    curators = [user for user in users if permissions.can_curate(user)]
+    readers = [user for user in users if permissions.can_read_portal(user) and user not in curators]
+    # The portal's rule has two answers (curators, everyone else): one condition for each.
+    on_portal = or_(
+        and_(
+            Notification.user_id.in_([user.id for user in curators]),
+            exists().where(
+                PortalItem.id == Notification.portal_item_id, permissions.readable_portal_items(curators[0])
+            ),
+        )
+        if curators
+        else false(),
+        and_(
+            Notification.user_id.in_([user.id for user in readers]),
+            exists().where(
+                PortalItem.id == Notification.portal_item_id, permissions.readable_portal_items(readers[0])
+            ),
+        )
+        if readers
+        else false(),
+    )
+    rows = db.session.execute(
+        select(Notification.user_id, func.count())
+        .where(
+            Notification.user_id.in_(list(counted)),
+            Notification.read_at.is_(None),
+            or_(Notification.post_id.is_(None), readable),
+            or_(Notification.portal_item_id.is_(None), on_portal),
+        )
+        .group_by(Notification.user_id)
+    )
+    counted.update(dict(rows.all()))
+    return counted
 
 
 def mark_read(user: User, ids: list[int] | None = None) -> int:

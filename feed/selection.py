@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from feed import notifications
 from feed.models import PRIORITIES, Post, SelectionItem, SelectionNote
-from rse import permissions
+from rse import events, permissions
 from rse.accounts.models import ManagedUnit, User
 from rse.db_types import utcnow
 from rse.errors import Conflict, Forbidden, Invalid, NotFound, _l
@@ -108,6 +108,7 @@ def _send_up(
         )
     )
     notifications.notify([m.id for m in readers], "forward", actor=user, post=post, selection_item_id=item.id)
+    events.selection_updated(item)
     return item
 
 
@@ -144,6 +145,7 @@ def forward_item(user: User, item: SelectionItem, note: str, priority: str | Non
     forwarded = _send_up(user, item.post, target, note, priority, unit.id, item.priority)
     item.status = "forwarded"
     item.updated_at = utcnow()
+    events.selection_updated(item)
     return forwarded
 
 
@@ -154,6 +156,7 @@ def _decide(user: User, item: SelectionItem, action: str, status: str, note: str
     db.session.add(
         SelectionNote(item_id=item.id, by_id=user.id, unit_id=item.unit_id, action=action, note=note, at=now)
     )
+    events.selection_updated(item)
     return item
 
 

@@ -106,9 +106,10 @@ class MarkNotificationsSchema(ma.Schema):
             raise ma.ValidationError("Give either ids or all: true.", "_body")
 
 
-def present_items(items: list[SelectionItem]) -> list[dict]:
+def present_items(items: list[SelectionItem], viewer=None) -> list[dict]:
+    """Items as the API shows them to ``viewer`` (the current user unless given)."""
     notes = selection.chain(items)
-    posts = present_posts(current_user, [item.post for item in items])
+    posts = present_posts(viewer or current_user, [item.post for item in items])
     unit_ids = {item.unit_id for item in items} | {
         n.unit_id for chain in notes.values() for n in chain if n.unit_id
     }

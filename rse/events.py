@@ -6,13 +6,16 @@ failed request emits nothing. Once the transaction has committed, sockets whose 
 dropped at once, and the intents go to the process's delivery thread, which builds the payloads from
 the committed data in its own session and emits them through Socket.IO, in commit order. Building a
 desk count or a notification costs milliseconds per connected recipient: doing it there keeps that
-cost out of the writer's request (and out of its transaction).
+cost out of the writer's request (and out of its transaction). Desk counts go only to recipients
+with a socket somewhere, coalesced and in batches (see ``Realtime._work`` in ``rse.realtime``).
 
 Rooms (chosen by the server from ``rse.permissions``, never by a client):
 - ``community:<id>`` — every socket of someone who may read the community: posts, edits, deletions;
 - ``post:<id>`` — sockets that subscribed to a post they may read: its new comments;
 - ``user:<id>`` — every socket of one person: their desk counts and notifications;
 - ``portal`` — every socket of an active user: portal items and portal comments.
+
+``selection.updated`` goes to the ``user:<id>`` room of each manager of the item's unit.
 
 Payloads sent to a shared room are the same for everyone in it, so they carry no per-viewer field
 (``read_at``, ``done_at``, ``is_action_for_me`` are left null/false; the desk counts tell each person
@@ -53,9 +56,13 @@ class Intents:
     deleted_posts: dict[int, int] = field(default_factory=dict)  # post id -> community id
     comments: list[int] = field(default_factory=list)
     desk_users: set[int] = field(default_factory=set)
+    # Posts whose recipients' counts changed: their recipients are looked up after the commit, and
+    # only among the people who have a socket somewhere (a post may reach thousands of people).
+    desk_posts: set[int] = field(default_factory=set)
     notifications: list[int] = field(default_factory=list)
     disconnect_users: set[int] = field(default_factory=set)
     portal_items: list[int] = field(default_factory=list)
+    selection_items: set[int] = field(default_factory=set)
     portal_comments: list[int] = field(default_factory=list)
 
 
@@ -73,20 +80,20 @@ def _intents() -> Intents:
 
 def post_created(post) -> None:
     _intents().posts[post.id] = "created"
-    _intents().desk_users.update(_recipient_ids(post))
+    _intents().desk_posts.add(post.id)
 
 
 def post_updated(post) -> None:
     intents = _intents()
     intents.posts.setdefault(post.id, "updated")
-    intents.desk_users.update(_recipient_ids(post))
+    intents.desk_posts.add(post.id)
 
 
 def post_deleted(post) -> None:
     intents = _intents()
     intents.posts[post.id] = "deleted"
     intents.deleted_posts[post.id] = post.community_id
-    intents.desk_users.update(_recipient_ids(post))
+    intents.desk_posts.add(post.id)
 
 
 def comment_created(comment) -> None:
@@ -111,6 +118,11 @@ def access_changed(user_id: int | None) -> None:
         _intents().disconnect_users.add(user_id)
 
 
+def selection_updated(item) -> None:
+    """An item arrived in, or changed in, the selection of its unit's managers."""
+    _intents().selection_items.add(item.id)
+
+
 def portal_item_published(item) -> None:
     _intents().portal_items.append(item.id)
 
@@ -119,13 +131,32 @@ def portal_comment_created(comment) -> None:
     _intents().portal_comments.append(comment.id)
 
 
-def _recipient_ids(post) -> set[int]:
+# Users per IN (...) list: well under SQLite's bound on parameters, and small enough for the index.
+ID_CHUNK = 500
+
+
+def _connected_recipients(post_ids: set[int]) -> set[int]:
+    """The recipients of these posts who have a socket somewhere: one query per chunk of them."""
     from sqlalchemy import select
 
     from feed.models import PostRecipient
+    from rse import realtime
     from rse.extensions import db
 
-    return set(db.session.scalars(select(PostRecipient.user_id).where(PostRecipient.post_id == post.id)))
+    if not post_ids:
+        return set()
+    online = sorted(realtime.online_users())
+    found: set[int] = set()
+    for start in range(0, len(online), ID_CHUNK):
+        chunk = online[start : start + ID_CHUNK]
+        found.update(
+            db.session.scalars(
+                select(PostRecipient.user_id)
+                .where(PostRecipient.post_id.in_(post_ids), PostRecipient.user_id.in_(chunk))
+                .distinct()
+            )
+        )
+    return found
 
 
 # Turning intents into payloads, then sending them ----------------------------------------------
@@ -140,16 +171,29 @@ class Outgoing:
 
 def build(intents: Intents) -> list[Outgoing]:
     """The events of one committed transaction (in an app context with a fresh session)."""
+    outgoing, desk_users = build_immediate(intents)
+    return outgoing + desk_counts(desk_users)
+
+
+def build_immediate(intents: Intents) -> tuple[list[Outgoing], set[int]]:
+    """Everything but the desk counts, and the connected people whose counts changed.
+
+    The counts cost a few queries per person: the delivery thread computes them apart, in batches,
+    and once for several commits that touch the same person.
+    """
     from rse import realtime
 
     outgoing: list[Outgoing] = []
     outgoing += _post_events(intents)
     outgoing += _comment_events(intents)
     outgoing += _portal_events(intents)
-    connected = realtime.connected_users(intents.desk_users | _notified_users(intents.notifications))
+    notified = _notified_users(intents.notifications)
+    connected = realtime.connected_users(intents.desk_users | notified) | _connected_recipients(
+        intents.desk_posts
+    )
     outgoing += _notification_events(intents, connected)
-    outgoing += _desk_events(intents, connected)
-    return outgoing
+    outgoing += _selection_events(intents)
+    return outgoing, connected
 
 
 def _post_events(intents: Intents) -> list[Outgoing]:
@@ -257,7 +301,47 @@ def _notification_events(intents: Intents, connected: set[int]) -> list[Outgoing
     return events
 
 
-def _desk_events(intents: Intents, connected: set[int]) -> list[Outgoing]:
+def _selection_events(intents: Intents) -> list[Outgoing]:
+    """``selection.updated`` to each connected manager of the item's unit who may read its post."""
+    from sqlalchemy import select
+
+    from feed import selection
+    from feed.live_schemas import SelectionItemEventSchema
+    from feed.models import SelectionItem
+    from feed.selection_api import present_items
+    from rse import realtime
+    from rse.accounts.models import ManagedUnit, User
+    from rse.extensions import db
+
+    if not intents.selection_items:
+        return []
+    items = db.session.scalars(
+        select(SelectionItem).where(SelectionItem.id.in_(intents.selection_items))
+    ).all()
+    managers = db.session.execute(
+        select(ManagedUnit.unit_id, User)
+        .join(User, User.id == ManagedUnit.user_id)
+        .where(ManagedUnit.unit_id.in_({item.unit_id for item in items}), User.active.is_(True))
+    ).all()
+    connected = realtime.connected_users({user.id for _unit_id, user in managers})
+    events = []
+    for unit_id, manager in managers:
+        if manager.id not in connected:
+            continue
+        ids = [item.id for item in items if item.unit_id == unit_id]
+        # The same filter as the manager's selection list: nothing they may not read.
+        visible = db.session.scalars(
+            selection.selection_query(manager).where(SelectionItem.id.in_(ids)).order_by(SelectionItem.id)
+        ).all()
+        for payload in present_items(list(visible), viewer=manager) if visible else []:
+            events.append(
+                Outgoing("selection.updated", SelectionItemEventSchema().dump(payload), user_room(manager.id))
+            )
+    return events
+
+
+def desk_counts(user_ids: set[int]) -> list[Outgoing]:
+    """``desk.counts`` for these people (active accounts only), with grouped queries."""
     from sqlalchemy import select
 
     from feed import desk
@@ -265,13 +349,12 @@ def _desk_events(intents: Intents, connected: set[int]) -> list[Outgoing]:
     from rse.accounts.models import User
     from rse.extensions import db
 
-    users = intents.desk_users | _notified_users(intents.notifications)
-    wanted = users & connected
-    if not wanted:
+    if not user_ids:
         return []
+    users = list(db.session.scalars(select(User).where(User.id.in_(user_ids), User.active.is_(True))))
     return [
-        Outgoing("desk.counts", DeskCountsEventSchema().dump(desk.counts(user)), user_room(user.id))
-        for user in db.session.scalars(select(User).where(User.id.in_(wanted), User.active.is_(True)))
+        Outgoing("desk.counts", DeskCountsEventSchema().dump(counts), user_room(user_id))
+        for user_id, counts in desk.counts_for_many(users).items()
     ]
 
 

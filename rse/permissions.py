@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, exists, false, or_, select
 
 from rse.db_types import utcnow
 from rse.extensions import db
@@ -181,6 +181,43 @@ def readable_posts(user: User | None):
     if not _active(user):
         return false()
     return and_(Post.deleted_at.is_(None), Post.community_id.in_(readable_community_ids(user)))
+
+
+def readable_posts_for_each(people: list[User], person_id):
+    """SQL condition on ``Post`` for a query over many people at once (grouped counts).
+
+    ``person_id`` is the column naming, on each row, the person the row is about (such as
+    ``PostRecipient.user_id``); the row is kept when that person is one of ``people`` and may read
+    the post, exactly as ``readable_posts(person)`` would say. Roles and ministries are read from
+    ``people`` here; memberships are checked in SQL, row by row.
+    """
+    from communities.models import Community, Membership
+    from feed.models import Post
+
+    active = [person for person in people if _active(person)]
+    if not active:
+        return false()
+    by_ministry: dict[int | None, list[int]] = {}
+    admins = []
+    for person in active:
+        if person.has_role("admin"):
+            admins.append(person.id)
+        else:
+            by_ministry.setdefault(ministry_of(person), []).append(person.id)
+    open_ids = select(Community.id).where(Community.visibility == "open")
+    readable = [
+        exists().where(Membership.user_id == person_id, Membership.community_id == Post.community_id),
+        # Open and inter-ministerial: every active person.
+        Post.community_id.in_(open_ids.where(Community.ministry_id.is_(None))),
+    ]
+    for ministry, ids in by_ministry.items():
+        if ministry is not None:
+            in_ministry = open_ids.where(Community.ministry_id == ministry)
+            readable.append(and_(person_id.in_(ids), Post.community_id.in_(in_ministry)))
+    if admins:
+        unsecret = select(Community.id).where(Community.visibility.in_(("open", "restricted")))
+        readable.append(and_(person_id.in_(admins), Post.community_id.in_(unsecret)))
+    return and_(Post.deleted_at.is_(None), person_id.in_([person.id for person in active]), or_(*readable))
 
 
 def readable_tallies(user: User | None):

@@ -11,9 +11,12 @@ and the sockets of each person are listed in Redis, so that any process can drop
 
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import threading
+import time
+import uuid
 
 import marshmallow as ma
 from flask import Flask, current_app, has_app_context, request
@@ -32,6 +35,54 @@ SOCKETS_TTL_SECONDS = 24 * 3600
 # Without Redis, a command run in another process (``rse users deactivate``) cannot reach this
 # process's sockets: they are checked this often instead.
 SWEEP_SECONDS = 10
+# Desk counts of one person are computed at most once per window, however many commits touch them,
+# and for this many people at a time, so that posts and comments are not held up behind them.
+DESK_COALESCE_SECONDS = 0.25
+DESK_BATCH = 100
+# With Redis, each process checks this often that it still hears the message queue (a restarted
+# Redis drops subscriptions and every socket list).
+PROBE_SECONDS = 1.0
+PROBE_PREFIX = b"rse-probe:"
+# A probe not heard back this long means lost events. Generous: a busy process must not make every
+# page reload for nothing.
+PROBE_TIMEOUT_SECONDS = 5.0
+# ...and lists its sockets in Redis again this often, well within ``SOCKETS_TTL_SECONDS``.
+RELIST_SECONDS = 3600
+
+
+class ListeningRedisManager:
+    """Built lazily: Flask-SocketIO's Redis message queue, which also notices its own probes."""
+
+    @staticmethod
+    def create(url: str, channel: str):
+        import socketio
+
+        class Manager(socketio.RedisManager):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.probe = PROBE_PREFIX + uuid.uuid4().hex.encode()
+                self.heard = threading.Event()
+
+            def _listen(self):
+                for message in super()._listen():
+                    if message == self.probe:
+                        self.heard.set()
+                        continue
+                    yield message
+
+            def _redis_listen_with_retries(self):
+                # The library waits up to a minute between attempts: retry every second instead,
+                # so that a restarted Redis is heard again at once.
+                while True:
+                    try:
+                        self._redis_connect()
+                        self.pubsub.subscribe(self.channel)
+                        yield from self.pubsub.listen()
+                    except Exception as error:
+                        log.warning("Cannot receive from Redis (%s), retrying in 1 s", error)
+                        time.sleep(1)
+
+        return Manager(url, channel=channel, write_only=False)
 
 
 # Where each person's sockets are ---------------------------------------------------------------
@@ -67,6 +118,10 @@ class LocalRegistry:
         with self._lock:
             return bool(self._sids)
 
+    def online_users(self) -> set[int]:
+        with self._lock:
+            return set(self._sids)
+
 
 class RedisRegistry:
     """Several processes: one Redis set of socket ids per person, under the channel's prefix."""
@@ -76,17 +131,35 @@ class RedisRegistry:
 
         self._redis = redis.Redis.from_url(url)
         self._prefix = prefix
+        self._remove_script = self._redis.register_script(
+            "redis.call('SREM', KEYS[1], ARGV[1]) "
+            "if redis.call('SCARD', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end"
+        )
 
     def _key(self, user_id: int) -> str:
         return f"{self._prefix}:sockets:{user_id}"
 
+    @property
+    def _online_key(self) -> str:
+        return f"{self._prefix}:online"
+
     def add(self, user_id: int, sid: str) -> None:
         key = self._key(user_id)
         # Sockets of a crashed process linger until the key expires; dropping them is harmless.
-        self._redis.pipeline().sadd(key, sid).expire(key, SOCKETS_TTL_SECONDS).execute()
+        pipe = self._redis.pipeline().sadd(key, sid).expire(key, SOCKETS_TTL_SECONDS)
+        pipe.sadd(self._online_key, user_id).expire(self._online_key, SOCKETS_TTL_SECONDS).execute()
 
     def remove(self, user_id: int, sid: str) -> None:
-        self._redis.srem(self._key(user_id), sid)
+        # One script, run atomically: a socket added meanwhile by another process keeps the person
+        # listed as online.
+        self._remove_script(keys=[self._key(user_id), self._online_key], args=[sid, user_id])
+
+    def publish_probe(self, channel: str, probe: bytes) -> None:
+        self._redis.publish(channel, probe)
+
+    def online_users(self) -> set[int]:
+        """People who may have a socket on some process (a superset: check with ``connected``)."""
+        return {int(user_id) for user_id in self._redis.smembers(self._online_key)}
 
     def sids(self, user_id: int) -> set[str]:
         return {sid.decode() for sid in self._redis.smembers(self._key(user_id))}
@@ -120,9 +193,62 @@ class Realtime:
             if self._serving_sockets:
                 return
             self._serving_sockets = True
-        if self.app.config.get("TESTING") or self.app.config.get("REDIS_URL"):
-            return  # with Redis, any process drops the sockets at once
+        if self.app.config.get("TESTING"):
+            return
+        if self.app.config.get("REDIS_URL"):
+            # Any process drops the sockets at once; watch the queue instead.
+            socketio.start_background_task(self._keep_listening)
+            return
         socketio.start_background_task(self._sweep_forever)
+
+    def _keep_listening(self) -> None:
+        """Publish a probe every second and wait to hear it back through the message queue.
+
+        When Redis restarts, events published meanwhile are lost and the lists of sockets are gone.
+        Once the probe is heard again, this process lists its sockets again and tells them to
+        reload what they show from the API (``live.resync``): nothing is silently missed.
+        """
+        manager = socketio.server.manager
+        deaf = False
+        listed_at = time.monotonic()
+        while True:
+            time.sleep(PROBE_SECONDS)
+            manager.heard.clear()
+            try:
+                self.registry.publish_probe(manager.channel, manager.probe)
+                heard = manager.heard.wait(timeout=PROBE_TIMEOUT_SECONDS)
+            except Exception:
+                heard = False
+            if not heard:
+                if not deaf:
+                    log.warning("The Socket.IO message queue is unreachable; waiting for it")
+                deaf = True
+                continue
+            if deaf:
+                deaf = False
+                try:
+                    self.resync()
+                    listed_at = time.monotonic()
+                except Exception:
+                    deaf = True
+                    log.exception("Could not list the sockets again")
+            elif time.monotonic() - listed_at > RELIST_SECONDS:
+                # Socket lists expire: those of a crashed process go away, those of a live one stay.
+                try:
+                    self.list_sockets()
+                    listed_at = time.monotonic()
+                except Exception:
+                    log.exception("Could not list the sockets again")
+
+    def list_sockets(self) -> None:
+        for sid, user_id in dict(self.socket_users).items():
+            self.registry.add(user_id, sid)
+
+    def resync(self) -> None:
+        self.list_sockets()
+        # Only this process's sockets: every process resyncs its own once it hears Redis again.
+        socketio.server.manager.emit("live.resync", {}, namespace=NAMESPACE, ignore_queue=True)
+        log.warning("The Socket.IO message queue is back; %d sockets told to reload", len(self.socket_users))
 
     def _sweep_forever(self) -> None:
         while True:
@@ -168,23 +294,64 @@ class Realtime:
         self._pending.put(intents)
 
     def _work(self) -> None:
-        # One thread per process: events leave in commit order.
+        """One thread per process: events leave in commit order; desk counts follow, coalesced.
+
+        Posts, comments and notifications of each commit are sent at once. The people whose counts
+        changed wait up to ``DESK_COALESCE_SECONDS`` in a set (ten posts to someone: one count),
+        then are counted ``DESK_BATCH`` at a time, the queue being looked at between batches.
+        """
+        due: set[int] = set()
+        flush_at = 0.0
         while True:
-            intents = self._pending.get()
+            wait = max(0.0, flush_at - time.monotonic()) if due else None
             try:
-                self.deliver(intents)
+                intents = self._pending.get(timeout=wait)
+            except queue.Empty:
+                intents = None
+            try:
+                if intents is not None:
+                    changed = self._send(lambda intents=intents: self._immediate(intents))
+                    if changed and not due:
+                        flush_at = time.monotonic() + DESK_COALESCE_SECONDS
+                    due |= changed
+                    continue
+                batch = set(itertools.islice(due, DESK_BATCH))
+                due -= batch
+                self._send(lambda batch=batch: (self._desk(batch), set())[1])
             except Exception:
                 log.exception("Could not deliver live events")
 
-    def deliver(self, intents) -> None:
-        from rse.events import build
+    @staticmethod
+    def _immediate(intents):
+        from rse.events import build_immediate
 
+        outgoing, changed = build_immediate(intents)
+        _emit(outgoing)
+        return changed
+
+    @staticmethod
+    def _desk(user_ids):
+        from rse.events import desk_counts
+
+        _emit(desk_counts(user_ids))
+
+    def _send(self, work):
         with self.app.app_context():  # its own session, which sees what was committed
             try:
-                for item in build(intents):
-                    socketio.emit(item.event, item.payload, to=item.room, namespace=NAMESPACE)
+                return work()
             finally:
                 db.session.remove()
+
+    def deliver(self, intents) -> None:
+        """Everything at once (tests, and processes that serve no socket)."""
+        from rse.events import build
+
+        self._send(lambda: _emit(build(intents)))
+
+
+def _emit(outgoing) -> None:
+    for item in outgoing:
+        socketio.emit(item.event, item.payload, to=item.room, namespace=NAMESPACE)
 
 
 def init_realtime(app: Flask) -> None:
@@ -196,7 +363,8 @@ def init_realtime(app: Flask) -> None:
         async_mode="threading",
         cors_allowed_origins=origins,
         message_queue=redis_url,
-        channel=channel,
+        # Always given: the extension object is shared by every app of a process (tests).
+        client_manager=ListeningRedisManager.create(redis_url, channel) if redis_url else None,
         manage_session=False,
         max_http_buffer_size=MAX_FRAME_BYTES,
         logger=False,
@@ -216,6 +384,11 @@ def is_live() -> bool:
     """Whether anyone may be listening: otherwise events are not even prepared (CLI, bulk loads)."""
     state = _state()
     return state is not None and state.registry.anyone()
+
+
+def online_users() -> set[int]:
+    state = _state()
+    return state.registry.online_users() if state else set()
 
 
 def connected_users(user_ids) -> set[int]:

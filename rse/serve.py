@@ -15,7 +15,13 @@ from flask.cli import with_appcontext
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=64, show_default=True, type=int, help="Connections served at once.")
+@click.option(
+    "--threads",
+    default=64,
+    show_default=True,
+    type=int,
+    help="Requests served at once; each open WebSocket holds one thread.",
+)
 @with_appcontext
 def serve_command(host: str, port: int, threads: int):
     """Serve HTTP and Socket.IO with gunicorn (the production command)."""
@@ -28,6 +34,9 @@ def serve_command(host: str, port: int, threads: int):
             self.cfg.set("workers", 1)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", threads)
+            # Each open WebSocket holds a thread and a connection: gunicorn's default cap of 1,000
+            # connections would leave HTTP requests waiting once 1,000 sockets are open.
+            self.cfg.set("worker_connections", max(1000, 2 * threads))
             self.cfg.set("timeout", 0)  # WebSocket and long-polling requests stay open
             self.cfg.set("graceful_timeout", 10)
             self.cfg.set("accesslog", None)

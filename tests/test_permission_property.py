@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, true
 
 from rse.extensions import db as _db
 
@@ -165,6 +165,22 @@ def test_object_rules_and_query_filters_agree(app, data):
                         post.community,
                         post.deleted_at,
                     )
+            # The condition for many people at once (live desk counts) gives the same pairs.
+            pairs = set(
+                _db.session.execute(
+                    # Every (person, post) pair, on purpose: a cross join, kept by the condition.
+                    select(User.id, Post.id)
+                    .join(Post, true())
+                    .where(permissions.readable_posts_for_each(users, User.id))
+                ).all()
+            )
+            expected_pairs = {
+                (user.id, post.id)
+                for user in users
+                for post in posts
+                if permissions.can_read_post(user, post)
+            }
+            assert pairs == expected_pairs
             for community in communities:
                 readers = set(
                     _db.session.scalars(select(User.id).where(permissions.readers_of_community(community)))

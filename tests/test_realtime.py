@@ -301,3 +301,60 @@ def test_sockets_of_people_deactivated_elsewhere_are_swept(app, sockets, world):
     assert member.is_connected()
     app.extensions["rse_realtime"].sweep()
     assert not member.is_connected() and author.is_connected()
+
+
+def test_desk_counts_of_one_person_are_computed_once_for_commits_close_together(app, monkeypatch):
+    """Ten posts to the same people within the window: their counts are computed once, after the
+    posts themselves were sent, and in batches of ``DESK_BATCH`` people."""
+    import threading
+    import time
+
+    from rse import realtime
+
+    state = realtime.Realtime(app, realtime.LocalRegistry())
+    sent, counted = [], []
+    people = set(range(1, realtime.DESK_BATCH + 11))
+    monkeypatch.setattr(
+        realtime.Realtime, "_immediate", staticmethod(lambda intents: sent.append(intents) or people)
+    )
+    monkeypatch.setattr(
+        realtime.Realtime, "_desk", staticmethod(lambda user_ids: counted.append(set(user_ids)))
+    )
+    for number in range(10):
+        state._pending.put(number)
+    threading.Thread(target=state._work, daemon=True).start()
+    deadline = time.monotonic() + 5
+    while sum(len(batch) for batch in counted) < len(people) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sent == list(range(10))
+    assert [len(batch) for batch in counted] == [realtime.DESK_BATCH, 10]
+    assert set().union(*counted) == people
+
+
+def test_a_forward_reaches_the_open_selection_of_the_managers_above(api, sockets, make_user):
+    chief = make_user("Cheffe de bureau", unit="MEAE/DGM", manages=["MEAE/DGM/Afrique"])
+    agent = make_user("Agent", unit="MEAE/DGM/Afrique")
+    colleague = make_user("Collègue", unit="MEAE/DGM/Afrique")
+    community = (
+        api(agent).post("/api/v1/communities", json={"name": "Veille", "visibility": "open"}).get_json()
+    )
+    post = api(agent).post(
+        f"/api/v1/communities/{community['id']}/posts", json={"title": "À remonter", "body": "Texte"}
+    )
+    chief_socket, colleague_socket = sockets(chief), sockets(colleague)
+    chief_socket.get_received(), colleague_socket.get_received()
+
+    forwarded = api(agent).post(f"/api/v1/posts/{post.get_json()['id']}/forward", json={"note": "Important"})
+    assert forwarded.status_code == 201, forwarded.get_json()
+
+    updates = _events(chief_socket, "selection.updated")
+    assert [update["args"][0]["id"] for update in updates] == [forwarded.get_json()["id"]]
+    item = updates[0]["args"][0]
+    assert item["post"]["title"] == "À remonter" and item["status"] == "open"
+    assert item["notes"][0]["note"] == "Important"
+    assert _events(colleague_socket, "selection.updated") == []
+
+    # Kept by the chief: the item changes in their own selection, on their other pages too.
+    kept = api(chief).post(f"/api/v1/selection/{item['id']}/keep", json={"note": ""})
+    assert kept.status_code == 200, kept.get_json()
+    assert [update["args"][0]["status"] for update in _events(chief_socket, "selection.updated")] == ["kept"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -47,13 +48,17 @@ def cluster(tmp_path):
         redis.Redis.from_url(REDIS_URL).ping()
     except redis.RedisError as error:
         pytest.fail(f"Redis is needed at {REDIS_URL} (.ci/run starts it): {error}", pytrace=False)
+    yield from _cluster(tmp_path, REDIS_URL)
+
+
+def _cluster(tmp_path, redis_url: str):
     env = {
         **os.environ,
         "RSE_ENV": "development",
         "RSE_INSTANCE_DIR": str(tmp_path),
         "RSE_DATABASE_URL": f"sqlite:///{tmp_path / 'rse.sqlite3'}",
         "RSE_SECRET_KEY": "two-processes-test",
-        "RSE_REDIS_URL": REDIS_URL,
+        "RSE_REDIS_URL": redis_url,
         "RSE_SOCKETIO_CHANNEL": f"rse-test-{uuid.uuid4().hex}",
     }
 
@@ -147,3 +152,106 @@ def test_a_post_written_on_a_reaches_members_connected_to_b(cluster):
     finally:
         for client in (member, outsider, author):
             client.disconnect()
+
+
+class OwnRedis:
+    """A Redis server of this test alone, on a free port, that the test may stop and start again."""
+
+    def __init__(self):
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        import redis
+
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+
+        def answers() -> bool:
+            try:
+                return redis.Redis.from_url(self.url).ping()
+            except redis.RedisError:
+                return False
+
+        assert _wait_until(answers, timeout=10), "redis-server did not start"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis():
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is needed to restart Redis during a test", pytrace=False)
+    server = OwnRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cluster_on_own_redis(tmp_path, own_redis):
+    yield from _cluster(tmp_path, own_redis.url)
+
+
+def _names(events: list) -> list[str]:
+    return [name for name, _ in events]
+
+
+def test_after_a_redis_restart_events_flow_again_on_every_process(cluster_on_own_redis, own_redis):
+    cluster = cluster_on_own_redis
+    tokens, a, b = cluster["tokens"], cluster["a"], cluster["b"]
+    community = _api(a, tokens["author"], "POST", "/communities", {"name": "Veille", "visibility": "secret"})
+    member_id = _api(b, tokens["member"], "GET", "/me")["id"]
+    _api(a, tokens["author"], "POST", f"/communities/{community['id']}/members", {"user_id": member_id})
+    on_a, events_on_a = _listen(a, tokens["author"])
+    on_b, events_on_b = _listen(b, tokens["member"])
+
+    def write(title: str) -> dict:
+        return _api(a, tokens["author"], "POST", f"/communities/{community['id']}/posts",
+                    {"title": title, "body": "Texte", "qualification": "action",
+                     "action_addressees": [{"type": "user", "id": member_id}]})  # fmt: skip
+
+    def received(events, name: str, post_id: int | None = None) -> bool:
+        return any(got == name and (post_id is None or data.get("id") == post_id) for got, data in events)
+
+    try:
+        before = write("Avant")
+        assert _wait_until(lambda: received(events_on_b, "post.created", before["id"]), timeout=10)
+        own_redis.stop()
+        # Written while Redis is down: B cannot hear of it...
+        lost = write("Pendant")
+        own_redis.start()
+        # ...so once each process hears Redis again, it tells its sockets to reload from the API.
+        assert _wait_until(lambda: "live.resync" in _names(events_on_a), timeout=20)
+        assert _wait_until(lambda: "live.resync" in _names(events_on_b), timeout=20)
+        events_on_a.clear()
+        events_on_b.clear()
+        after = write("Après")
+        # Both processes deliver again: the post to the member on B, its desk counts (B's socket
+        # was listed again in the restarted Redis), and the post to the author on A.
+        assert _wait_until(lambda: received(events_on_b, "post.created", after["id"]), timeout=10)
+        assert _wait_until(lambda: received(events_on_b, "desk.counts"), timeout=10)
+        counts = [data for name, data in events_on_b if name == "desk.counts"][-1]
+        assert counts["todo"]["total"] == 3
+        assert _wait_until(lambda: received(events_on_a, "post.created", after["id"]), timeout=10)
+        # The member's client caught up: the API shows the post written while Redis was down.
+        todo = _api(b, tokens["member"], "GET", "/desk/todo")
+        assert lost["id"] in [item["id"] for item in todo["items"]]
+    finally:
+        on_a.disconnect()
+        on_b.disconnect()

@@ -62,3 +62,54 @@ def test_new_posts_and_comments_appear_on_open_pages(
     make_post(author, slug, "Second point", "Manifestation prévue demain.")
     expect(page.locator("#community-posts").get_by_role("link", name="Second point")).to_be_visible()
     screenshot(page, "live-community")
+
+
+def test_a_page_told_that_events_were_lost_reloads_its_counts_and_list(
+    page, make_user, make_community, make_post, log_in, monkeypatch
+):
+    from rse import realtime
+    from rse.extensions import socketio
+
+    reader = make_user("Julie Bernard", email="julie.bernard@diplomatie.gouv.fr", unit=UNIT)
+    author = make_user("Marc Rousseau", email="marc.rousseau@diplomatie.gouv.fr", unit=UNIT)
+    slug = make_community(author, "Veille Afrique", "open", members=[reader])
+    log_in(page, "julie.bernard@diplomatie.gouv.fr")
+    page.goto("/desk")
+    expect(page.locator("body")).to_have_attribute("data-live-connected", "true")
+    page.evaluate("window.notReloaded = true")
+
+    # Written while the message queue was away: no event reaches the page...
+    with monkeypatch.context() as lost:
+        lost.setattr(realtime, "is_live", lambda: False)
+        make_post(
+            author, slug, "Télégramme perdu", "Texte.",
+            qualification="action", priority="flash", action_addressees=[f"user:{reader}"],
+        )  # fmt: skip
+    desk_list = page.locator("#desk-list")
+    expect(desk_list.get_by_role("link", name="Télégramme perdu")).to_have_count(0)
+    # ...until the server, back in touch with it, tells its sockets to reload.
+    socketio.emit("live.resync", {}, namespace="/")
+    expect(desk_list.get_by_role("link", name="Télégramme perdu")).to_be_visible()
+    expect(page.locator('[data-live-nav="todo"] .nav-count')).to_contain_text("1")
+    assert page.evaluate("window.notReloaded") is True
+
+
+def test_a_new_notification_appears_on_the_open_notifications_page(
+    page, make_user, make_community, make_post, log_in, screenshot
+):
+    reader = make_user("Julie Bernard", email="julie.bernard@diplomatie.gouv.fr", unit=UNIT)
+    author = make_user("Marc Rousseau", email="marc.rousseau@diplomatie.gouv.fr", unit=UNIT)
+    slug = make_community(author, "Veille Afrique", "open", members=[reader])
+    log_in(page, "julie.bernard@diplomatie.gouv.fr")
+    page.goto("/notifications")
+    expect(page.get_by_text("Aucune notification pour l’instant.")).to_be_visible()
+    expect(page.locator("body")).to_have_attribute("data-live-connected", "true")
+    page.evaluate("window.notReloaded = true")
+
+    make_post(author, slug, "Point Sahel", "Votre avis, @julie.bernard ?")
+
+    listed = page.locator("#notifications-live .notification-list")
+    expect(listed.get_by_role("link", name="Point Sahel")).to_be_visible()
+    expect(page.locator('[data-live-nav="notifications"] .nav-count')).to_contain_text("1")
+    assert page.evaluate("window.notReloaded") is True
+    screenshot(page, "live-notifications")

@@ -2,7 +2,8 @@
 // The server decides what this person may receive; this script only shows it:
 // - `desk.counts` updates the counts in the navigation and refreshes the page's live regions;
 // - posts and comments refresh the regions that list them;
-// - after a dropped connection, counts and regions are reloaded so that nothing is silently missed.
+// - after a dropped connection, or when the server says it may have lost events (`live.resync`),
+//   counts and regions are reloaded so that nothing is silently missed.
 (function () {
   "use strict";
   if (typeof io !== "function") return;
@@ -112,11 +113,16 @@
     if (reason === "io server disconnect") setTimeout(() => socket.connect(), 1000);
   });
 
+  // The server lost events (its message queue restarted): reload what the page shows.
+  socket.on("live.resync", reloadEverything);
   socket.on("desk.counts", (counts) => {
     showCounts(counts);
     refreshRegions("desk.counts");
   });
-  socket.on("notification.created", (notification) => announce(notification.text));
+  socket.on("notification.created", (notification) => {
+    announce(notification.text);
+    refreshRegions("notification.created");
+  });
   ["post.created", "post.updated", "post.deleted"].forEach((name) => {
     socket.on(name, (post) => {
       if (communityId && post.community && String(post.community.id) !== communityId) return;
@@ -124,6 +130,7 @@
       refreshRegions(name);
     });
   });
+  socket.on("selection.updated", () => refreshRegions("selection.updated"));
   socket.on("comment.created", (comment) => {
     if (postId && String(comment.post_id) === postId) refreshRegions("comment.created");
   });
