@@ -8,7 +8,7 @@ import unicodedata
 from sqlalchemy import func, select, update
 
 from communities.models import VISIBILITIES, Community, JoinRequest, Membership
-from rse import permissions
+from rse import events, permissions
 from rse.accounts.models import User
 from rse.db_types import contains_pattern, utcnow
 from rse.errors import Conflict, Forbidden, Invalid, NotFound, _l
@@ -162,6 +162,7 @@ def _add_membership(community: Community, user_id: int, role: str = "member") ->
     )
     db.session.flush()
     db.session.refresh(community, ["member_count"])
+    events.access_changed(user_id)  # reconnects with the new community's room
     return membership
 
 
@@ -194,6 +195,7 @@ def _remove_membership(community: Community, membership: Membership) -> None:
     if membership.role == "animator" and _animator_count(community) <= 1:
         raise Conflict(_l("A community keeps at least one animator: name another one first."))
     db.session.delete(membership)
+    events.access_changed(membership.user_id)
     db.session.execute(
         update(Community).where(Community.id == community.id).values(member_count=Community.member_count - 1)
     )

@@ -62,11 +62,16 @@ def replace(post, action: list[tuple[str, int]], information: list[tuple[str, in
     done = dict(
         db.session.execute(
             select(PostRecipient.user_id, PostRecipient.done_at).where(
-                PostRecipient.post_id == post.id, PostRecipient.done_at.is_not(None)
+                PostRecipient.post_id == post.id,
+                PostRecipient.done_at.is_not(None),
+                PostRecipient.personal.is_(False),
             )
         ).all()
     )
-    db.session.execute(delete(PostRecipient).where(PostRecipient.post_id == post.id))
+    # Rows people put on their own desk stay: addressing did not make them.
+    db.session.execute(
+        delete(PostRecipient).where(PostRecipient.post_id == post.id, PostRecipient.personal.is_(False))
+    )
     if post.qualification is not None:
         for kind, targets in (("action", action), ("information", information)):
             if targets:

@@ -8,7 +8,7 @@ from feed import notifications
 from feed.models import AuditEvent, Comment, Post, Reaction, Revision
 from feed.posts import get_post_or_404
 from feed.rendering import render_markdown
-from rse import permissions
+from rse import events, permissions
 from rse.accounts.models import User
 from rse.db_types import utcnow
 from rse.errors import Conflict, Forbidden, Invalid, NotFound, _l
@@ -59,6 +59,7 @@ def create_comment(user: User, post: Post, body: str, parent_id: int | None = No
     db.session.flush()
     enqueue_for_search("comment", comment.id)
     db.session.refresh(post, ["comment_count"])
+    events.comment_created(comment)
     return comment
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, u
 from communities.models import Membership
 from feed import tallies
 from feed.models import PRIORITIES, Post, PostAddressee, PostRead, PostRecipient, PostTag
-from rse import permissions
+from rse import events, permissions
 from rse.accounts.models import User
 from rse.db_types import utcnow
 from rse.extensions import db
@@ -80,7 +80,8 @@ def _my_action_rows(user: User):
         .where(
             PostRecipient.user_id == user.id,
             PostRecipient.kind == "action",
-            Post.qualification == "action",
+            # A post I put on my desk myself (veille) is an action for me whatever its qualification.
+            or_(Post.qualification == "action", PostRecipient.personal),
             permissions.readable_posts(user),
         )
     )
@@ -237,6 +238,7 @@ def mark_read(user: User, filters: DeskFilters = DeskFilters()) -> int:
         .all()
     )
     tallies.add_reads(user.id, inserted)
+    events.desk_changed([user.id])
     return len(inserted)
 
 

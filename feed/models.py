@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from communities.models import Community
@@ -139,6 +139,9 @@ class PostRecipient(db.Model):
     # thousands of index entries less to write for a post addressed to a large unit.
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Put on my own desk (from a saved search's match), not addressed: kept when the post is
+    # re-addressed, and outside the manager's tallies (``unit_id`` stays NULL).
+    personal: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class RecipientTally(db.Model):
@@ -306,6 +309,7 @@ NOTIFICATION_KINDS = (
     "published",
     "declined",
     "veille",
+    "veille_digest",
 )
 
 
@@ -323,5 +327,9 @@ class Notification(db.Model):
     selection_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("selection_items.id", ondelete="CASCADE")
     )
+    # Veille: the saved search that matched, and the number of new matches for a daily digest (no
+    # foreign key: search builds on the feed; deleting a saved search deletes its notifications).
+    saved_search_id: Mapped[int | None] = mapped_column(index=True)
+    match_count: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

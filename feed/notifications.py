@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, update
 
 from feed.models import Notification, Post, PostRecipient
-from rse import permissions
+from rse import events, permissions
 from rse.accounts.models import User
 from rse.db_types import utcnow
 from rse.extensions import db
@@ -35,7 +36,9 @@ def notify(user_ids, kind: str, *, actor: User | None = None, post: Post | None 
         if actor is None or user_id != actor.id
     ]
     if rows:
-        db.session.execute(insert(Notification), rows)
+        events.notifications_created(
+            db.session.scalars(insert(Notification).returning(Notification.id), rows)
+        )
 
 
 def notify_action_recipients(post: Post, actor: User, only_new_since: set[int] | None = None) -> None:
@@ -53,8 +56,12 @@ def notify_action_recipients(post: Post, actor: User, only_new_since: set[int] |
     )
     if only_new_since:
         recipients = recipients.where(PostRecipient.user_id.not_in(only_new_since))
-    db.session.execute(
-        insert(Notification).from_select(["user_id", "kind", "actor_id", "post_id", "created_at"], recipients)
+    events.notifications_created(
+        db.session.scalars(
+            insert(Notification)
+            .from_select(["user_id", "kind", "actor_id", "post_id", "created_at"], recipients)
+            .returning(Notification.id)
+        )
     )
 
 
@@ -133,6 +140,7 @@ def mark_read(user: User, ids: list[int] | None = None) -> int:
     )
     if ids is not None:
         stmt = stmt.where(Notification.id.in_(ids))
+    events.desk_changed([user.id])
     return len(db.session.execute(stmt.returning(Notification.id)).all())
 
 
@@ -141,10 +149,13 @@ def describe(
     post_titles: dict[int, str],
     actor_names: dict[int, str],
     headlines: dict[int, str] | None = None,
+    search_labels: dict[int, str] | None = None,
 ) -> str:
     """A sentence in the reader's language (a portal item is named by its headline)."""
     title = post_titles.get(notification.post_id) or (headlines or {}).get(notification.portal_item_id, "")
     actor = actor_names.get(notification.actor_id, "")
+    label = (search_labels or {}).get(notification.saved_search_id, "")
+    count = notification.match_count or 0
     texts = {
         "action": lambda: _("%(actor)s asks you to act: %(title)s", actor=actor, title=title),
         "mention": lambda: _("%(actor)s mentioned you in: %(title)s", actor=actor, title=title),
@@ -156,7 +167,15 @@ def describe(
         "declined": lambda: _(
             "%(actor)s declined your proposal for the portal: %(title)s", actor=actor, title=title
         ),
-        "veille": lambda: _("New match for a saved search: %(title)s", title=title),
+        "veille": lambda: _(
+            "New match for your saved search “%(label)s”: %(title)s", label=label, title=title
+        ),
+        "veille_digest": lambda: ngettext(
+            "%(num)d new match for your saved search “%(label)s”",
+            "%(num)d new matches for your saved search “%(label)s”",
+            count,
+            label=label,
+        ),
     }
     return texts.get(notification.kind, lambda: title)()
 
@@ -167,6 +186,7 @@ def present(notifications: list[Notification]) -> list[dict]:
     titles = dict(db.session.execute(select(Post.id, Post.title).where(Post.id.in_(post_ids))).all())
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(actor_ids))).all())
     headlines = _portal_headlines({n.portal_item_id for n in notifications if n.portal_item_id})
+    labels = _saved_search_labels({n.saved_search_id for n in notifications if n.saved_search_id})
     return [
         {
             "id": n.id,
@@ -177,7 +197,8 @@ def present(notifications: list[Notification]) -> list[dict]:
             "post_id": n.post_id,
             "portal_item_id": n.portal_item_id,
             "selection_item_id": n.selection_item_id,
-            "text": describe(n, titles, names, headlines),
+            "saved_search_id": n.saved_search_id,
+            "text": describe(n, titles, names, headlines, labels),
         }
         for n in notifications
     ]
@@ -191,5 +212,17 @@ def _portal_headlines(item_ids: set[int]) -> dict[int, str]:
     return dict(
         db.session.execute(
             select(PortalItem.id, PortalItem.headline).where(PortalItem.id.in_(item_ids))
+        ).all()
+    )
+
+
+def _saved_search_labels(saved_search_ids: set[int]) -> dict[int, str]:
+    from search.models import SavedSearch
+
+    if not saved_search_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(SavedSearch.id, SavedSearch.label).where(SavedSearch.id.in_(saved_search_ids))
         ).all()
     )

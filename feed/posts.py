@@ -21,7 +21,7 @@ from feed.models import (
     Revision,
 )
 from feed.rendering import parse_mentions, parse_tags, render_markdown
-from rse import permissions
+from rse import events, permissions
 from rse.accounts.models import User
 from rse.db_types import utcnow
 from rse.errors import Forbidden, Invalid, NotFound, _l
@@ -194,6 +194,7 @@ def create_post(
     _notify_mentions(post, author, mentioned)
     enqueue_for_search("post", post.id)
     db.session.flush()
+    events.post_created(post)
     return post
 
 
@@ -269,6 +270,7 @@ def update_post(user: User, post: Post, changes: dict) -> Post:
         _tell_the_portal(post, "edited")
     enqueue_for_search("post", post.id)
     db.session.flush()
+    events.post_updated(post)
     return post
 
 
@@ -296,6 +298,7 @@ def delete_post(user: User, post: Post) -> None:
         )
     )
     _tell_the_portal(post, "deleted")
+    events.post_deleted(post)
 
 
 def history(user: User, post: Post):
@@ -310,6 +313,7 @@ def mark_read(user: User, post: Post) -> datetime:
     db.session.add(read)
     db.session.flush()
     tallies.add_reads(user.id, [post.id])
+    events.desk_changed([user.id])
     return read.read_at
 
 
@@ -326,6 +330,7 @@ def mark_done(user: User, post: Post) -> datetime:
         row.done_at = utcnow()
         tallies.add_done(row, 1)
         mark_read(user, post)
+        events.desk_changed([user.id])
     return row.done_at
 
 
@@ -334,6 +339,7 @@ def mark_not_done(user: User, post: Post) -> None:
     if row.done_at is not None:
         row.done_at = None
         tallies.add_done(row, -1)
+    events.desk_changed([user.id])
 
 
 def receipts(user: User, post: Post) -> dict:
@@ -345,7 +351,8 @@ def receipts(user: User, post: Post) -> dict:
         .select_from(PostRecipient)
         .join(User, User.id == PostRecipient.user_id)
         .outerjoin(PostRead, (PostRead.post_id == PostRecipient.post_id) & (PostRead.user_id == User.id))
-        .where(PostRecipient.post_id == post.id)
+        # Rows people put on their own desk (veille) are theirs: the author addressed nobody there.
+        .where(PostRecipient.post_id == post.id, PostRecipient.personal.is_(False))
         .order_by(User.name, User.id)
     ).all()
     unit_paths = dict(

@@ -84,6 +84,7 @@ class NotificationSchema(ma.Schema):
     post_id = ma.fields.Integer(allow_none=True)
     portal_item_id = ma.fields.Integer(allow_none=True)
     selection_item_id = ma.fields.Integer(allow_none=True)
+    saved_search_id = ma.fields.Integer(allow_none=True)
     text = ma.fields.String()
 
 

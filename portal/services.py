@@ -24,11 +24,12 @@ from portal.models import (
     PortalReaction,
     PortalSection,
 )
-from rse import permissions
+from rse import events, permissions
 from rse.accounts.models import User
 from rse.db_types import utcnow
 from rse.errors import Conflict, Forbidden, Invalid, NotFound, _l
 from rse.extensions import db
+from search.outbox import enqueue as enqueue_for_search
 
 SECTION_SIZE = 20  # items shown per section on the front page
 EDITABLE_FIELDS = (
@@ -226,6 +227,8 @@ def publish(
     told = {post.author_id} | {proposal.proposer_id for proposal in proposals}
     notifications.notify(told, "published", actor=user, portal_item_id=item.id)
     db.session.flush()
+    events.portal_item_published(item)
+    enqueue_for_search("portal_item", item.id)
     return item
 
 
@@ -281,6 +284,7 @@ def update_item(user: User, item: PortalItem, changes: dict) -> PortalItem:
         action = "clear_flag"
     _record(item, user, action, diff)
     db.session.flush()
+    enqueue_for_search("portal_item", item.id)
     return item
 
 
@@ -288,6 +292,7 @@ def unpublish(user: User, item: PortalItem) -> None:
     require_curator(user)
     item.unpublished_at = utcnow()
     _record(item, user, "unpublish", {"unpublished_at": [None, _jsonable(item.unpublished_at)]})
+    enqueue_for_search("portal_item", item.id)
 
 
 def history(user: User, item: PortalItem):
@@ -353,6 +358,7 @@ def create_comment(user: User, item: PortalItem, body: str, parent_id: int | Non
     )
     db.session.flush()
     db.session.refresh(item, ["comment_count"])
+    events.portal_comment_created(comment)
     return comment
 
 

@@ -51,6 +51,9 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     app.extensions["rse_api"] = init_api(app)
+    from rse.realtime import init_realtime
+
+    init_realtime(app)
 
     import rse.auth  # noqa: F401  (registers the Flask-Login loaders)
     from rse.auth import authenticate_request
@@ -85,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from rse.accounts.api import blp as accounts_api
     from rse.units.api import blp as units_api
     from search.api import blp as search_api
+    from search.veille_api import blp as saved_searches_api
 
     api = app.extensions["rse_api"]
     for blueprint in (
@@ -97,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
         selection_api,
         portal_api,
         search_api,
+        saved_searches_api,
     ):
         api.register_blueprint(blueprint)
     from communities.views import blp as community_pages
@@ -104,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from feed.views import blp as post_pages
     from portal.stats_views import blp as stats_pages
     from portal.views import blp as portal_pages
+    from search.veille_views import blp as veille_pages
     from search.views import blp as search_pages
 
     app.register_blueprint(health.blp)
@@ -113,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(desk_pages)
     app.register_blueprint(portal_pages)
     app.register_blueprint(search_pages)
+    app.register_blueprint(veille_pages)
     app.register_blueprint(stats_pages)
 
 

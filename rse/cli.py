@@ -117,9 +117,10 @@ def create_unit_command(path):
 
 def register_commands(app: Flask) -> None:
     from rse.demo.cli import demo_command
+    from rse.serve import serve_command
     from search.cli import search_group
 
-    for command in (users_group, tokens_group, units_group, demo_command, search_group):
+    for command in (users_group, tokens_group, units_group, demo_command, search_group, serve_command):
         app.cli.add_command(command)
 
 

@@ -50,8 +50,14 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar(
         "RSE_REDIS_URL",
         "",
-        "Redis URL; when set, login throttling counters live there (shared by every process).",
+        "Redis URL; when set, login throttling counters and Socket.IO events are shared by every process.",
     ),
+    EnvVar(
+        "RSE_SOCKETIO_ORIGINS",
+        "",
+        "Comma-separated origins allowed to open a Socket.IO connection; unset: the page's own origin.",
+    ),
+    EnvVar("RSE_SOCKETIO_CHANNEL", "rse-socketio", "Redis channel (and key prefix) of the Socket.IO events."),
     EnvVar("RSE_DEBUG", "0", "Flask debug mode (refused in production)."),
     EnvVar("RSE_LOGIN_LIMIT_ACCOUNT", "5 per minute;30 per hour", "Failed logins per account."),
     EnvVar("RSE_LOGIN_LIMIT_ADDRESS", "20 per minute;200 per hour", "Failed logins per address."),
@@ -94,6 +100,9 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
     if _env("RSE_SEARCH_BACKEND", environ) == "postgresql" and not database_url.startswith("postgres"):
         raise ConfigError("RSE_SEARCH_BACKEND=postgresql needs a PostgreSQL RSE_DATABASE_URL.")
     production = env == "production"
+    origins = [o.strip() for o in (_env("RSE_SOCKETIO_ORIGINS", environ) or "").split(",") if o.strip()]
+    if "*" in origins:
+        raise ConfigError("RSE_SOCKETIO_ORIGINS lists origins; '*' is refused.")
     return {
         "RSE_ENV": env,
         "DEBUG": debug,
@@ -105,6 +114,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SEARCH_BACKEND": _choice(environ, "RSE_SEARCH_BACKEND", ("whoosh", "postgresql")),
         "SEARCH_WORKER": _choice(environ, "RSE_SEARCH_WORKER", ("inline", "external")),
         "REDIS_URL": redis_url,
+        "SOCKETIO_ORIGINS": origins,
+        "SOCKETIO_CHANNEL": _env("RSE_SOCKETIO_CHANNEL", environ) or "rse-socketio",
         "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
         "LOGIN_LIMIT_ACCOUNT": _env("RSE_LOGIN_LIMIT_ACCOUNT", environ) or "5 per minute;30 per hour",
         "LOGIN_LIMIT_ADDRESS": _env("RSE_LOGIN_LIMIT_ADDRESS", environ) or "20 per minute;200 per hour",

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from feed.models import Comment, Post
     from portal.models import CurationProposal, PortalComment, PortalItem
     from rse.accounts.models import User
+    from search.models import SavedSearch
 
 
 # Viewer facts -----------------------------------------------------------------------------------
@@ -375,3 +376,20 @@ def can_see_community_stats(user: User | None, community: Community) -> bool:
 def can_see_portal_stats(user: User | None) -> bool:
     """The portal's figures, item by item: the curators."""
     return can_curate(user)
+
+
+# Saved searches (veille) ------------------------------------------------------------------------
+
+
+def can_see_saved_search(user: User | None, saved: SavedSearch) -> bool:
+    """A saved search, its matches and its alerts are its owner's alone (others get a 404)."""
+    return _active(user) and saved.user_id == user.id
+
+
+def readable_saved_searches(user: User | None):
+    """SQL condition on ``SavedSearch``: the caller's own."""
+    from search.models import SavedSearch
+
+    if not _active(user):
+        return false()
+    return SavedSearch.user_id == user.id

@@ -3,13 +3,13 @@
 ``RSE_SEARCH_BACKEND`` chooses the backend: ``whoosh`` (embedded) or ``postgresql`` (tsvector
 with French stemming and unaccent, GIN index, in the application's database). Backends only match,
 rank, count and highlight: who may read what is decided by ``rse.permissions`` and handed to them
-as the list of readable community ids.
+as the lists of readable community ids and readable portal item ids.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -24,8 +24,12 @@ FACETS = ("community", "qualification", "priority", "author", "month")
 class SearchRequest:
     query: ParsedQuery
     readable_community_ids: list[int]
+    # Portal items are readable one by one (scheduled and ended ones by curators only).
+    readable_portal_item_ids: list[int] = field(default_factory=list)
     community_ids: list[int] | None = None  # None: no filter; []: matches nothing
     author_ids: list[int] | None = None
+    # Only the documents of these posts (veille matches a batch of new posts); None: every post.
+    post_ids: list[int] | None = None
     sort: str = "relevance"  # or "date"
     priority_boost: bool = False
     offset: int = 0
@@ -66,7 +70,27 @@ class SearchBackend(abc.ABC):
 
     @abc.abstractmethod
     def search(self, request: SearchRequest) -> SearchHits:
-        """Match, rank, count and facet; only documents of readable communities ever count."""
+        """Match, rank, count and facet; only documents of readable communities and readable portal
+        items ever count; ``post_ids``, when given, keeps the documents of those posts alone."""
+
+    def match_new_posts(
+        self, documents: list[SearchDocument], requests: dict[Hashable, SearchRequest]
+    ) -> dict[Hashable, set[int]]:
+        """For each request (a saved query), the ids of the posts among ``documents`` it matches.
+
+        Veille asks this once per indexed batch with every distinct saved query. This default asks
+        the index once per request, restricted to the batch's posts (``post_ids``); a backend can
+        do better (Whoosh matches against a small in-memory index of the batch alone).
+        """
+        post_ids = sorted({document.post_id for document in documents if document.kind == "post"})
+        matched: dict[Hashable, set[int]] = {}
+        for key, request in requests.items():
+            request.post_ids, request.offset, request.limit = post_ids, 0, max(len(post_ids) * 4, 20)
+            found = self.search(request)
+            matched[key] = {
+                hit.post_id for hit in found.hits if hit.kind == "post" and hit.post_id in post_ids
+            }
+        return matched
 
     @abc.abstractmethod
     def snippet(self, query: ParsedQuery, text: str) -> str | None:

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 
-@click.group("search", cls=AppGroup, help="Search index: reindex, verify, worker.")
+@click.group("search", cls=AppGroup, help="Search index: reindex, verify, worker; veille digest.")
 def search_group():
     pass
 
@@ -95,3 +95,17 @@ def worker_command(once, interval):
         if once:
             return
         time.sleep(interval)
+
+
+@search_group.command("digest")
+def digest_command():
+    """Daily veille alerts: one notification per daily saved search with new matches (run from cron)."""
+    from sqlalchemy.orm import Session
+
+    from rse.extensions import db
+    from search.veille import send_digest
+
+    with Session(db.engine) as session:
+        sent = send_digest(session)
+        session.commit()
+    click.echo(f"Sent {sent} digest notifications.")

@@ -1,8 +1,9 @@
 """The search document model: what one indexed item says, whatever the backend.
 
 A document is built from the database alone, so the index can always be rebuilt or checked
-against it. Posts and their comments are indexed today; portal items (and attachments, as extra
-text of their parent) fit the same shape with ``kind="portal_item"`` and no ``post_id``.
+against it. Posts, their comments and the portal's items (``kind="portal_item"``, no ``post_id``
+nor community: who may read one is the portal's rule, not a community's) are indexed;
+attachments would fit as extra text of their parent.
 """
 
 from __future__ import annotations
@@ -96,6 +97,40 @@ def comment_document(comment, post) -> SearchDocument:
     )
 
 
+def portal_item_document(item) -> SearchDocument:
+    """The curated snapshot as readers see it: headline, standfirst and body, by the source's author.
+
+    The source community is left out: the portal shows its items to readers who may not read it.
+    """
+    return SearchDocument(
+        kind="portal_item",
+        object_id=item.id,
+        post_id=None,
+        portal_item_id=item.id,
+        community_id=None,
+        author_id=item.post.author_id,
+        author_name=item.post.author.name,
+        community_name="",
+        title=item.headline,
+        body=item.body,
+        tags=(),
+        qualification=None,
+        priority=None,
+        created_at=item.published_at,
+        extra_text=(item.standfirst,) if item.standfirst else (),
+    )
+
+
+def portal_item_document_by_id(session, item_id: int) -> SearchDocument | None:
+    """None once the item is unpublished (or gone): it must not be found any more."""
+    from portal.models import PortalItem
+
+    item = session.get(PortalItem, item_id)
+    if item is None or item.unpublished_at is not None:
+        return None
+    return portal_item_document(item)
+
+
 def documents_for_post(session, post_id: int) -> tuple[list[SearchDocument], bool]:
     """The live documents of a post (itself and its live comments), and whether the post lives."""
     from feed.models import Comment, Post
@@ -154,6 +189,21 @@ def all_documents(session, batch_size: int = 2000) -> Iterator[SearchDocument]:
         yield from (comment_document(comment, post) for comment, post in rows)
         last_id = rows[-1][0].id
         _end_batch(session)
+    from portal.models import PortalItem
+
+    last_id = 0
+    while True:
+        items = session.scalars(
+            select(PortalItem)
+            .where(PortalItem.id > last_id, PortalItem.unpublished_at.is_(None))
+            .order_by(PortalItem.id)
+            .limit(batch_size)
+        ).all()
+        if not items:
+            break
+        yield from (portal_item_document(item) for item in items)
+        last_id = items[-1].id
+        _end_batch(session)
 
 
 def _end_batch(session) -> None:
@@ -175,7 +225,12 @@ def count_documents(session) -> int:
         .join(Post, Post.id == Comment.post_id)
         .where(Comment.deleted_at.is_(None), Post.deleted_at.is_(None))
     )
-    return posts + comments
+    from portal.models import PortalItem
+
+    items = session.scalar(
+        select(func.count()).select_from(PortalItem).where(PortalItem.unpublished_at.is_(None))
+    )
+    return posts + comments + items
 
 
 def _load_authors(session, comments: Iterable) -> None:
@@ -189,7 +244,11 @@ def _load_authors(session, comments: Iterable) -> None:
 
 @dataclass
 class IndexBatch:
-    """What one drain writes: posts replaced whole (with their comments), single comments."""
+    """What one drain writes: posts replaced whole (with their comments), single documents.
+
+    ``comments`` holds every document replaced on its own by key: comments and portal items
+    (backends upsert them alike, whatever their kind).
+    """
 
     posts: dict[int, list[SearchDocument]] = field(default_factory=dict)
     comments: list[SearchDocument] = field(default_factory=list)
@@ -208,6 +267,12 @@ class IndexBatch:
                 continue  # already refreshed with its post
             if document is None:
                 batch.deleted_keys.append(document_key("comment", comment_id))
+            else:
+                batch.comments.append(document)
+        for item_id in sorted({row.object_id for row in rows if row.kind == "portal_item"}):
+            document = portal_item_document_by_id(session, item_id)
+            if document is None:
+                batch.deleted_keys.append(document_key("portal_item", item_id))
             else:
                 batch.comments.append(document)
         return batch

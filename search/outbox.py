@@ -110,8 +110,11 @@ def _drain_locked(max_batches: int | None) -> tuple[int, int]:
             if not rows:
                 break
             _fan_out(session, [row for row in rows if row.kind in ("community", "author")])
-            batch = IndexBatch.from_outbox(session, [row for row in rows if row.kind in ("post", "comment")])
+            batch = IndexBatch.from_outbox(
+                session, [row for row in rows if row.kind in ("post", "comment", "portal_item")]
+            )
             backend.apply(batch)
+            _match_saved_searches(session, [documents[0] for documents in batch.posts.values() if documents])
             # The index has them: only now are the rows forgotten (a crash before this replays them).
             session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([row.id for row in rows])))
             session.commit()
@@ -120,9 +123,26 @@ def _drain_locked(max_batches: int | None) -> tuple[int, int]:
     return applied, batches
 
 
+def _match_saved_searches(session: Session, post_documents: list) -> None:
+    """Veille on the posts just indexed, committed with the outbox rows' deletion.
+
+    A failure there must not hold the index back: it is logged and those matches are lost.
+    """
+    from search.veille import record_matches
+
+    if not post_documents:
+        return
+    try:
+        with session.begin_nested():
+            record_matches(session, post_documents)
+    except Exception:  # noqa: BLE001 - the index is up to date; only the alerts are missing
+        log.exception("Matching saved searches failed for %d posts", len(post_documents))
+
+
 def _fan_out(session: Session, rows: list[SearchOutbox]) -> None:
     """A renamed community or author: one outbox row per post or comment it touches."""
     from feed.models import Comment, Post
+    from portal.models import PortalItem
 
     for row in rows:
         if row.kind == "community":
@@ -131,8 +151,14 @@ def _fan_out(session: Session, rows: list[SearchOutbox]) -> None:
         else:
             posts = select(literal("post"), Post.id).where(Post.author_id == row.object_id)
             comments = select(literal("comment"), Comment.id).where(Comment.author_id == row.object_id)
-            session.execute(insert(SearchOutbox).from_select(["kind", "object_id"], posts))
-            session.execute(insert(SearchOutbox).from_select(["kind", "object_id"], comments))
+            # Portal items are signed by their source post's author.
+            items = (
+                select(literal("portal_item"), PortalItem.id)
+                .join(Post, Post.id == PortalItem.post_id)
+                .where(Post.author_id == row.object_id)
+            )
+            for rows_to_add in (posts, comments, items):
+                session.execute(insert(SearchOutbox).from_select(["kind", "object_id"], rows_to_add))
 
 
 def drains_inline(app) -> bool:

@@ -2,6 +2,7 @@ import marshmallow as ma
 
 from rse.accounts.schemas import UserRefSchema
 from rse.api import ListArgs
+from search.models import ALERTS, LEVELS
 
 SORTS = ("relevance", "date")
 
@@ -61,3 +62,51 @@ class SearchPageSchema(ma.Schema):
     warnings = ma.fields.List(
         ma.fields.String(), metadata={"description": "What was bounded (e.g. a broad prefix)."}
     )
+
+
+class SavedSearchFiltersSchema(ma.Schema):
+    """The search parameters kept beside the query text (the same names as ``GET /search``)."""
+
+    community_id = ma.fields.Integer(allow_none=True)
+    author_id = ma.fields.Integer(allow_none=True)
+    tag = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=64))
+    priority = ma.fields.String(allow_none=True)
+    qualification = ma.fields.String(allow_none=True)
+    after = ma.fields.String(allow_none=True)
+    before = ma.fields.String(allow_none=True)
+
+
+class SavedSearchInSchema(ma.Schema):
+    label = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
+    query = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+    filters = ma.fields.Nested(SavedSearchFiltersSchema, load_default=dict)
+    level = ma.fields.String(required=True, validate=ma.validate.OneOf(LEVELS))
+    alert = ma.fields.String(load_default="immediate", validate=ma.validate.OneOf(ALERTS))
+
+
+class SavedSearchSchema(ma.Schema):
+    id = ma.fields.Integer()
+    label = ma.fields.String()
+    query = ma.fields.String()
+    filters = ma.fields.Dict()
+    level = ma.fields.String(metadata={"description": "opportunity, watch, risk or high_risk."})
+    alert = ma.fields.String(metadata={"description": "immediate or daily."})
+    created_at = ma.fields.DateTime()
+    new_matches = ma.fields.Integer(metadata={"description": "Readable matches since last looked at."})
+
+
+class SavedSearchMatchSchema(ma.Schema):
+    id = ma.fields.Integer()
+    post_id = ma.fields.Integer()
+    title = ma.fields.String()
+    community = ma.fields.Nested(SearchCommunitySchema)
+    author = ma.fields.Nested(UserRefSchema)
+    created_at = ma.fields.DateTime()
+    matched_at = ma.fields.DateTime()
+    new = ma.fields.Boolean(metadata={"description": "Matched since the search was last looked at."})
+    on_desk = ma.fields.Boolean(metadata={"description": "Already an open or done action of mine."})
+
+
+class ToActionSchema(ma.Schema):
+    post_id = ma.fields.Integer()
+    on_desk = ma.fields.Boolean()

@@ -1,10 +1,12 @@
 """Search for a user: parse, trim to what they may read now, rank, facet, highlight.
 
 Trimming happens twice. The backend only counts documents of the communities
-``rse.permissions.readable_community_ids`` gives at this moment (hits, totals and facets alike),
+``rse.permissions.readable_community_ids`` gives at this moment, and the portal items
+``readable_portal_items`` gives (scheduled and ended ones for curators only), hits, totals and facets
+alike,
 so leaving a community hides its content on the very next search, before any reindex. Then each
-hit of the page is checked against the database (``readable_posts``), which drops a post deleted
-or moved since it was indexed.
+hit of the page is checked against the database (``readable_posts``, ``readable_portal_items``),
+which drops a post deleted or moved since it was indexed.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from sqlalchemy import func, or_, select
 
 from communities.models import Community
 from feed.models import Comment, Post
+from portal.models import PortalItem
 from rse import permissions
 from rse.accounts.models import User
 from rse.api import decode_cursor, encode_cursor
 from rse.extensions import db
 from search.analysis import fold
 from search.backends import FACETS, SearchRequest, get_backend
-from search.query import QuerySyntaxError, add_filter, parse_query
+from search.query import ParsedQuery, QuerySyntaxError, add_filter, parse_query
 
 SNIPPET_FALLBACK_CHARS = 200
 MAX_OFFSET = 1000  # relevance pages go this deep; narrow the query beyond
@@ -56,28 +59,26 @@ def search(
     limit: int = 20,
     cursor: str | None = None,
 ) -> SearchPage:
-    parsed = parse_query(q)
-    for name, value in (
-        ("tag", tag),
-        ("priority", priority),
-        ("qualification", qualification),
-        ("after", after),
-        ("before", before),
-    ):
-        if value is not None:
-            add_filter(parsed, name, value, field_name=name)
+    parsed = parse_with_filters(
+        q,
+        {"tag": tag, "priority": priority, "qualification": qualification, "after": after, "before": before},
+    )
     offset = 0
     if cursor is not None:
         (offset,) = decode_cursor(cursor, 1)
         if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
             raise QuerySyntaxError("Not a cursor from this list.", "cursor")
     readable = list(db.session.scalars(permissions.readable_community_ids(user)))
+    readable_items = list(
+        db.session.scalars(select(PortalItem.id).where(permissions.readable_portal_items(user)))
+    )
     community_ids = _resolve_communities(parsed.filters.get("community", []), community_id)
     author_ids = _resolve_authors(parsed.filters.get("author", []), author_id)
     found = get_backend().search(
         SearchRequest(
             query=parsed,
             readable_community_ids=readable,
+            readable_portal_item_ids=readable_items,
             community_ids=community_ids,
             author_ids=author_ids,
             sort=sort,
@@ -101,7 +102,29 @@ def search(
     )
 
 
-def _resolve_communities(names: list[str], community_id: int | None) -> list[int] | None:
+TEXT_FILTERS = ("tag", "priority", "qualification", "after", "before")
+
+
+def parse_with_filters(q: str, filters: dict, field_prefix: str = "") -> ParsedQuery:
+    """The query text and the filters given beside it, checked alike (QuerySyntaxError names the field)."""
+    parsed = parse_query(q)
+    for name in TEXT_FILTERS:
+        if filters.get(name) is not None:
+            add_filter(parsed, name, filters[name], field_name=f"{field_prefix}{name}")
+    return parsed
+
+
+def resolve_people_and_places(
+    parsed: ParsedQuery, community_id: int | None, author_id: int | None, session=None
+) -> tuple[list[int] | None, list[int] | None]:
+    """The community and author ids that ``community:``/``author:`` and the id filters name."""
+    return (
+        _resolve_communities(parsed.filters.get("community", []), community_id, session),
+        _resolve_authors(parsed.filters.get("author", []), author_id, session),
+    )
+
+
+def _resolve_communities(names: list[str], community_id: int | None, session=None) -> list[int] | None:
     """``community:`` values are ids or names (accents and case ignored); None means no filter."""
     if not names and community_id is None:
         return None
@@ -111,13 +134,14 @@ def _resolve_communities(names: list[str], community_id: int | None) -> list[int
     wanted = {fold(name) for name in names if not name.isdigit()}
     ids.update(int(name) for name in names if name.isdigit())
     if wanted:
-        for cid, name, slug in db.session.execute(select(Community.id, Community.name, Community.slug)):
+        rows = (session or db.session).execute(select(Community.id, Community.name, Community.slug))
+        for cid, name, slug in rows:
             if fold(name) in wanted or slug in wanted:
                 ids.add(cid)
     return sorted(ids)
 
 
-def _resolve_authors(names: list[str], author_id: int | None) -> list[int] | None:
+def _resolve_authors(names: list[str], author_id: int | None, session=None) -> list[int] | None:
     """``author:`` values are ids, handles (``alice.martin``) or full names."""
     if not names and author_id is None:
         return None
@@ -126,7 +150,7 @@ def _resolve_authors(names: list[str], author_id: int | None) -> list[int] | Non
     words = [name.lower() for name in names if not name.isdigit()]
     if words:
         ids.update(
-            db.session.scalars(
+            (session or db.session).scalars(
                 select(User.id).where(or_(User.handle.in_(words), func.lower(User.name).in_(words)))
             )
         )
@@ -148,9 +172,23 @@ def _present_hits(user: User, parsed, hits) -> list[dict]:
             select(Comment).where(Comment.id.in_(comment_ids), Comment.deleted_at.is_(None))
         )
     }
+    portal_items = {
+        item.id: item
+        for item in db.session.scalars(
+            select(PortalItem).where(
+                PortalItem.id.in_([hit.object_id for hit in hits if hit.kind == "portal_item"]),
+                permissions.readable_portal_items(user),
+            )
+        )
+    }
     backend = get_backend()
     items = []
     for hit in hits:
+        if hit.kind == "portal_item":
+            item = portal_items.get(hit.object_id)
+            if item is not None:
+                items.append(_present_portal_item(backend, parsed, hit, item))
+            continue
         post = posts.get(hit.post_id)
         if post is None:
             continue
@@ -179,6 +217,26 @@ def _present_hits(user: User, parsed, hits) -> list[dict]:
             }
         )
     return items
+
+
+def _present_portal_item(backend, parsed, hit, item) -> dict:
+    """A portal item as every reader sees it: no source community (it may be hidden from them)."""
+    text = plain_text("\n".join(part for part in (item.standfirst, item.body) if part))
+    author = item.post.author
+    return {
+        "kind": "portal_item",
+        "id": item.id,
+        "post_id": None,
+        "portal_item_id": item.id,
+        "title": item.headline,
+        "snippet": backend.snippet(parsed, text) or _plain_snippet(text),
+        "community": None,
+        "author": {"id": author.id, "name": author.name},
+        "created_at": item.published_at,
+        "score": hit.score,
+        "qualification": None,
+        "priority": "routine",
+    }
 
 
 _MARKDOWN_MARKS = re.compile(r"\*\*|__|`+|^\s{0,3}(?:#{1,6}|>|[-*+])\s+", re.MULTILINE)
@@ -217,6 +275,8 @@ def _label_facets(counted: dict[str, dict[str, int]]) -> dict[str, list[dict]]:
         values = counted.get(name, {})
         entries = []
         for value, count in values.items():
+            if value == "" and name in ("community", "author"):
+                continue  # portal items belong to no community
             if name == "community":
                 entries.append(
                     {"value": int(value), "label": community_names.get(int(value), value), "count": count}

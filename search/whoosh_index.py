@@ -7,17 +7,18 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 
 from whoosh import highlight, index, sorting
 from whoosh import query as wq
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.filedb.filestore import RamStorage
 from whoosh.matching import IntersectionMatcher, NullMatcherClass, WrappingMatcher
 
 from search.analysis import analyse, fold, french_analyzer
 from search.backends import FACETS, Hit, SearchBackend, SearchHits, SearchRequest
-from search.documents import IndexBatch, SearchDocument
+from search.documents import IndexBatch, SearchDocument, document_key
 from search.query import ParsedQuery, parse_date
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,16 @@ class RestrictedAnd(wq.And):
         return self._tree_matcher(
             subs, _SteppingIntersection, searcher, context, lambda query: 0 - query.estimate_size(reader)
         )
+
+
+class _PlainOr(wq.Or):
+    matcher_type = wq.Or.DEFAULT_MATCHER
+
+
+def _plain_unions(query: wq.Query) -> wq.Query:
+    if type(query) is wq.Or:
+        return _PlainOr(query.subqueries, boost=query.boost)
+    return query
 
 
 class MarkFormatter(highlight.HtmlFormatter):
@@ -268,7 +279,8 @@ class WhooshBackend(SearchBackend):
 
     def search(self, request: SearchRequest) -> SearchHits:
         warnings: list[str] = []
-        if not request.readable_community_ids or request.community_ids == [] or request.author_ids == []:
+        readable = request.readable_community_ids or request.readable_portal_item_ids
+        if not readable or [] in (request.community_ids, request.author_ids, request.post_ids):
             return SearchHits([], 0, {name: {} for name in FACETS}, warnings)
         searcher = self._searcher()
         matcher = self._text_query(searcher, request.query, warnings)
@@ -307,6 +319,51 @@ class WhooshBackend(SearchBackend):
         counted = {name: dict(results.groups(name)) for name in FACETS}
         return SearchHits(hits, total, counted, warnings)
 
+    def match_new_posts(
+        self, documents: list[SearchDocument], requests: dict[Hashable, SearchRequest]
+    ) -> dict[Hashable, set[int]]:
+        """Every saved query against a throwaway in-memory index of the batch's posts alone.
+
+        Asking the main index costs a few milliseconds per query whatever the batch (matchers over
+        every segment); a one-segment index of a few documents answers in a fraction of that, with
+        the same analysis, schema, words and restrictions.
+        """
+        documents = [document for document in documents if document.kind == "post"]
+        if not documents or not requests:
+            return {key: set() for key in requests}
+        batch_index = RamStorage().create_index(document_schema())
+        writer = batch_index.writer()
+        for document in documents:
+            writer.add_document(**_fields_of(document))
+        writer.commit()
+        matched: dict[Hashable, set[int]] = {}
+        with batch_index.searcher() as searcher:
+            reader = searcher.reader()
+
+            def absent(text: str) -> bool:
+                return any(
+                    not any((name, token) in reader for name in TEXT_FIELDS) for token in analyse(text)
+                )
+
+            for key, request in requests.items():
+                parsed = request.query
+                # Most saved queries miss a given post: a required word that none of the batch's
+                # documents holds settles it with a few lookups, before any matcher is built.
+                if [] in (request.community_ids, request.author_ids) or any(
+                    absent(text) for text in [*parsed.words, *parsed.phrases]
+                ):
+                    matched[key] = set()
+                    continue
+                query = self._restricted(searcher, self._text_query(searcher, request.query, []), request)
+                # Plain unions: on a tiny index Whoosh would otherwise build array unions sized
+                # for thousands of documents, for every query.
+                query = query.accept(_plain_unions)
+                matcher = query.matcher(searcher, searcher.context(needs_current=True, weighting=None))
+                matched[key] = {
+                    int(searcher.stored_fields(docnum)["post_id"]) for docnum in matcher.all_ids()
+                }
+        return matched
+
     def _restricted(self, searcher, matcher: wq.Query, request: SearchRequest) -> wq.Query:
         """The words within the restrictions, combined the cheapest way for their sizes.
 
@@ -327,12 +384,19 @@ class WhooshBackend(SearchBackend):
         def any_of(field_name: str, values) -> wq.Query:
             return wq.Or([wq.Term(field_name, str(value)) for value in values])
 
-        clauses = [any_of("community_id", request.readable_community_ids)]
+        readable = [wq.Term("community_id", str(value)) for value in request.readable_community_ids]
+        readable += [
+            wq.Term("key", document_key("portal_item", item_id))
+            for item_id in request.readable_portal_item_ids
+        ]
+        clauses = [wq.Or(readable)]
         filters = request.query.filters
         if request.community_ids is not None:
             clauses.append(any_of("community_id", request.community_ids))
         if request.author_ids is not None:
             clauses.append(any_of("author_id", request.author_ids))
+        if request.post_ids is not None:
+            clauses.append(any_of("post_id", request.post_ids))
         for tag in filters.get("tag", []):
             clauses.append(wq.Term("tags", tag))
         for name in ("priority", "qualification"):

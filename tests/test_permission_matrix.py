@@ -536,3 +536,106 @@ def test_stats_permission_matrix(app, world, viewer, expected):
     check("portal", client.get("/api/v1/stats/portal"))
 
     assert not mismatches, "\n" + "\n".join(mismatches)
+
+
+# Saved searches (veille) -------------------------------------------------------------------------
+#
+# The member owns a saved search that matched the open community's "read" post. A saved search,
+# its matches and its "to my desk" shortcut are its owner's alone: anyone else gets the 404 of an
+# id that never existed, whatever their role.
+#
+# Actions
+#   list       is the saved search in GET /saved-searches: "in", "out", or 401
+#   get        GET /saved-searches/<id>
+#   matches    GET /saved-searches/<id>/matches
+#   to_action  POST /saved-searches/<id>/matches/<post_id>/to-action
+#   delete     DELETE /saved-searches/<id>
+
+SAVED_SEARCH_ACTIONS = ("list", "get", "matches", "to_action", "delete")
+
+# fmt: off
+SAVED_SEARCH_MATRIX = [
+    # viewer              list   get  matches to_action delete
+    ("anonymous",         401,   401, 401,    401,      401),
+    ("other_ministry",    "out", 404, 404,    404,      404),
+    ("non_member",        "out", 404, 404,    404,      404),
+    ("member",            "in",  200, 200,    200,      204),
+    ("member_elsewhere",  "out", 404, 404,    404,      404),
+    ("animator",          "out", 404, 404,    404,      404),
+    ("curator",           "out", 404, 404,    404,      404),
+    ("manager",           "out", 404, 404,    404,      404),
+    ("admin",             "out", 404, 404,    404,      404),
+    ("admin_elsewhere",   "out", 404, 404,    404,      404),
+    ("deactivated",       401,   401, 401,    401,      401),
+]
+# fmt: on
+
+
+@pytest.fixture
+def saved_search_world(app, world) -> dict:
+    from rse.accounts.models import User
+    from search import veille
+    from search.models import SavedSearchMatch
+
+    with app.app_context():
+        member = _db.session.scalar(_db.select(User).where(User.email == "member@example.gouv.fr"))
+        saved = veille.create_saved_search(
+            member, label="Veille", query="lire", filters={}, level="high_risk", alert="immediate"
+        )
+        _db.session.add(SavedSearchMatch(saved_search_id=saved.id, post_id=world["posts"]["open"]["read"]))
+        _db.session.commit()
+        saved_id = saved.id
+        _db.session.remove()
+    return {"saved": saved_id, "post": world["posts"]["open"]["read"]}
+
+
+@pytest.mark.parametrize(
+    ("viewer", "expected"),
+    [(viewer, dict(zip(SAVED_SEARCH_ACTIONS, cells, strict=True))) for viewer, *cells in SAVED_SEARCH_MATRIX],
+    ids=[row[0] for row in SAVED_SEARCH_MATRIX],
+)
+def test_saved_search_permission_matrix(app, world, saved_search_world, viewer, expected):
+    from tests.conftest import ApiClient
+
+    client = ApiClient(app.test_client(), world["tokens"][viewer])
+    saved, post = saved_search_world["saved"], saved_search_world["post"]
+    mismatches: list[str] = []
+
+    def check(action, response, missing):
+        wanted = expected[action]
+        if response.status_code != wanted:
+            mismatches.append(
+                f"{viewer} x {action}: expected {wanted}, got {response.status_code} {response.get_json()}"
+            )
+        elif wanted == 404 and _problem_without_instance(response) != _problem_without_instance(missing()):
+            mismatches.append(f"{viewer} x {action}: a 404 unlike a missing id's")
+
+    listing = client.get("/api/v1/saved-searches")
+    if expected["list"] == 401:
+        if listing.status_code != 401:
+            mismatches.append(f"{viewer} x list: expected 401, got {listing.status_code}")
+    else:
+        listed = saved in {item["id"] for item in listing.get_json()["items"]}
+        if listed != (expected["list"] == "in"):
+            mismatches.append(f"{viewer} x list: expected {expected['list']}, listed={listed}")
+    check(
+        "get",
+        client.get(f"/api/v1/saved-searches/{saved}"),
+        lambda: client.get(f"/api/v1/saved-searches/{NO_SUCH_ID}"),
+    )
+    check(
+        "matches",
+        client.get(f"/api/v1/saved-searches/{saved}/matches"),
+        lambda: client.get(f"/api/v1/saved-searches/{NO_SUCH_ID}/matches"),
+    )
+    check(
+        "to_action",
+        client.post(f"/api/v1/saved-searches/{saved}/matches/{post}/to-action"),
+        lambda: client.post(f"/api/v1/saved-searches/{NO_SUCH_ID}/matches/{post}/to-action"),
+    )
+    check(
+        "delete",
+        client.delete(f"/api/v1/saved-searches/{saved}"),
+        lambda: client.delete(f"/api/v1/saved-searches/{NO_SUCH_ID}"),
+    )
+    assert not mismatches, "\n" + "\n".join(mismatches)

@@ -1,7 +1,7 @@
 """search documents for the PostgreSQL full-text backend
 
 Revision ID: 5b7d2e9c4a61
-Revises: 3c5e9a7d2b14
+Revises: 95f70ab8882e
 Create Date: 2026-11-27 06:00:00.000000
 
 """
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '5b7d2e9c4a61'
-down_revision = '3c5e9a7d2b14'
+down_revision = '95f70ab8882e'
 branch_labels = None
 depends_on = None
 

@@ -8,6 +8,7 @@ import secrets
 
 from sqlalchemy import select, update
 
+from rse import events
 from rse.accounts.models import GRANTABLE_ROLES, ApiToken, LoginSession, ManagedUnit, User, UserRole
 from rse.accounts.passwords import hash_password, needs_rehash, policy_errors, verify_password
 from rse.db_types import utcnow
@@ -109,6 +110,7 @@ def deactivate_user(user: User) -> None:
     """Deactivate and end every session and token at once."""
     now = utcnow()
     user.active = False
+    events.access_changed(user.id)
     db.session.execute(
         update(LoginSession)
         .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
@@ -144,6 +146,9 @@ def user_for_login_session(key: str) -> User | None:
 def end_login_session(key: str | None) -> None:
     if not key:
         return
+    events.access_changed(
+        db.session.scalar(select(LoginSession.user_id).where(LoginSession.key_hash == _digest(key)))
+    )
     db.session.execute(
         update(LoginSession)
         .where(LoginSession.key_hash == _digest(key), LoginSession.ended_at.is_(None))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wsgi import ClosingIterator
 
 from tests.browser.support import ARTIFACTS, CHROMIUM, compile_translations
 
@@ -41,17 +42,75 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+class _RequestGate:
+    """Lets the tables be emptied only when no request is running, and none can start.
+
+    Pages send requests of their own after a test has finished with them (the reading-time beacon
+    on leave): without the gate they race the cleanup of the tables (a deadlock on PostgreSQL, or
+    rows left behind for the next test).
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self._condition = threading.Condition()
+        self._open = True
+        self._running = 0
+
+    def __call__(self, environ, start_response):
+        with self._condition:
+            if not self._open:
+                start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+                return [b"The test is over."]
+            self._running += 1
+        try:
+            return ClosingIterator(self.app(environ, start_response), self._finished)
+        except BaseException:
+            self._finished()
+            raise
+
+    def _finished(self):
+        with self._condition:
+            self._running -= 1
+            self._condition.notify_all()
+
+    def close_and_wait(self, timeout: float = 10) -> None:
+        with self._condition:
+            self._open = False
+            self._condition.wait_for(lambda: self._running == 0, timeout=timeout)
+
+    def open(self) -> None:
+        with self._condition:
+            self._open = True
+
+
 @pytest.fixture(scope="session")
-def live_server(app):
+def _live_server_gate(app):
+    return _RequestGate(app)
+
+
+@pytest.fixture(scope="session")
+def live_server(_live_server_gate):
     """The app served over HTTP on 127.0.0.1 and a free port, in a background thread."""
     compile_translations()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, _live_server_gate, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _no_request_during_cleanup(request):
+    """Set up after, so torn down before, the cleanup of the tables (tests/conftest.py)."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    gate = request.getfixturevalue("_live_server_gate")
+    gate.open()
+    yield
+    gate.close_and_wait()
 
 
 @pytest.fixture(scope="session")

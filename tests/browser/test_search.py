@@ -24,7 +24,7 @@ def diplomatic_network(make_user, make_community, make_post):
         author, gulf, "Négociation commerciale", "Reprise des négociations avec Doha.", priority="flash"
     )
     make_post(author, secret, "Négociations secrètes", "Personne d'autre ne doit le lire.")
-    return {"reader": reader}
+    return {"reader": reader, "author": author, "sahel": sahel, "gulf": gulf}
 
 
 def test_an_accentless_query_finds_french_posts_and_a_facet_narrows_them(
@@ -67,3 +67,60 @@ def test_a_query_mistake_is_explained_on_the_page(page, diplomatic_network, log_
     page.goto("/search?q=%22non+ferm%C3%A9")
     expect(page.get_by_role("alert")).to_have_text("Un guillemet n’est pas refermé.")
     assert_accessible(page)
+
+
+def test_a_saved_search_announces_a_new_match_and_puts_it_on_the_desk(
+    page, diplomatic_network, make_post, log_in, screenshot
+):
+    """From the issue: an accent-less query, narrowed by a facet, saved; a new matching post then
+    appears in the notifications, and a high-risk match goes onto the desk in one click."""
+    log_in(page, "bruno.sow@diplomatie.gouv.fr")
+    page.goto("/search?q=negociation")
+    facets = page.get_by_role("complementary", name="Affiner les résultats")
+    facets.get_by_role("link", name="Veille Sahel").click()
+    expect(page.get_by_role("region", name="1 résultat")).to_be_visible()
+
+    page.get_by_text("Enregistrer cette recherche").click()
+    page.get_by_label("Nom").fill("Négociations au Sahel")
+    page.get_by_label("Niveau").select_option(label="Risque élevé")
+    page.get_by_label("Alertes").select_option(label="Immédiatement")
+    assert_accessible(page)
+    page.get_by_role("button", name="Enregistrer la recherche").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Négociations au Sahel")
+    expect(
+        page.get_by_text("Aucune nouvelle publication ne correspond encore à cette recherche.")
+    ).to_be_visible()
+
+    author = diplomatic_network["author"]
+    make_post(author, diplomatic_network["sahel"], "Reprise des négociations à Niamey", "Point d'étape.")
+    make_post(author, diplomatic_network["gulf"], "Négociations à Doha", "Hors du filtre Sahel.")
+    make_post(author, diplomatic_network["sahel"], "Météo à Bamako", "Sans rapport.")
+
+    page.goto("/notifications")
+    notice = page.get_by_role(
+        "link",
+        name=(
+            "Nouveau résultat pour votre recherche enregistrée « Négociations au Sahel » : "
+            "Reprise des négociations à Niamey"
+        ),
+    )
+    expect(notice).to_be_visible()
+    expect(page.get_by_text("Négociations à Doha")).to_have_count(0)
+    expect(page.get_by_text("Météo à Bamako")).to_have_count(0)
+    screenshot(page, "veille-notification")
+
+    page.goto("/search/saved")
+    saved = page.get_by_role("listitem").filter(has_text="Négociations au Sahel")
+    expect(saved).to_contain_text("Risque élevé")
+    expect(saved).to_contain_text("1 nouveau résultat")
+    assert_accessible(page)
+    screenshot(page, "veille-saved-searches")
+    saved.get_by_role("link", name="Négociations au Sahel").click()
+    page.get_by_role("button", name="Sur mon bureau : « Reprise des négociations à Niamey »").click()
+    expect(page.get_by_text("Ajouté à votre liste À faire.")).to_be_visible()
+    expect(page.get_by_text("Dans votre liste À faire")).to_be_visible()
+    assert_accessible(page)
+    screenshot(page, "veille-matches")
+
+    page.goto("/desk")
+    expect(page.get_by_role("link", name="Reprise des négociations à Niamey")).to_be_visible()
