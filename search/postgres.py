@@ -259,7 +259,8 @@ class PostgresBackend(SearchBackend):
     def search(self, request: SearchRequest) -> SearchHits:
         warnings: list[str] = []
         facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-        if not request.readable_community_ids or request.community_ids == [] or request.author_ids == []:
+        readable = request.readable_community_ids or request.readable_portal_item_ids
+        if not readable or [] in (request.community_ids, request.author_ids, request.post_ids):
             return SearchHits([], 0, facets, warnings)
         params: dict = {}
         builder = _TsQuery(params)
@@ -360,7 +361,6 @@ class PostgresBackend(SearchBackend):
         sample_params: dict = {}
         sample = _TsQuery(sample_params, "s")
         tsquery = sample.prefix_terms(prefix)
-        sample_params.update(readable=request.readable_community_ids, sample=PREFIX_SAMPLE)
         query = connection.execute(text(f"SELECT {tsquery}::text"), sample_params).scalar_one()
         folded = fold(prefix)
         stems = [folded[:size] for size in range(4, len(folded))]
@@ -369,9 +369,12 @@ class PostgresBackend(SearchBackend):
                 """
                 SELECT word, ndoc FROM ts_stat(format(
                     'SELECT document FROM search_documents
-                     WHERE document @@ %L::tsquery AND community_id = ANY(%L::int[])
+                     WHERE document @@ %L::tsquery
+                       AND (community_id = ANY(%L::int[])
+                            OR (kind = ''portal_item'' AND object_id = ANY(%L::int[])))
                      ORDER BY created_at DESC LIMIT %s',
-                    CAST(:query AS text), CAST(:readable AS int[]), :sample))
+                    CAST(:query AS text), CAST(:readable AS int[]), CAST(:portal_items AS int[]),
+                    :sample))
                 WHERE word LIKE :pattern OR word = ANY(:stems)
                 ORDER BY ndoc DESC, word
                 """
@@ -379,6 +382,7 @@ class PostgresBackend(SearchBackend):
             {
                 "query": query,
                 "readable": request.readable_community_ids,
+                "portal_items": request.readable_portal_item_ids,
                 "sample": PREFIX_SAMPLE,
                 "pattern": folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
                 "stems": stems,
@@ -401,8 +405,12 @@ class PostgresBackend(SearchBackend):
 
     def _restrictions(self, request: SearchRequest, params: dict) -> list[str]:
         """What the caller may read and asked for, as SQL conditions."""
-        where = ["community_id = ANY(:readable)"]
+        # Portal items belong to no community: each is readable by its own id.
+        where = [
+            "(community_id = ANY(:readable) OR (kind = 'portal_item' AND object_id = ANY(:portal_items)))"
+        ]
         params["readable"] = request.readable_community_ids
+        params["portal_items"] = request.readable_portal_item_ids
         filters = request.query.filters
         if request.community_ids is not None:
             where.append("community_id = ANY(:community_ids)")
@@ -410,6 +418,9 @@ class PostgresBackend(SearchBackend):
         if request.author_ids is not None:
             where.append("author_id = ANY(:author_ids)")
             params["author_ids"] = request.author_ids
+        if request.post_ids is not None:
+            where.append("post_id = ANY(:post_ids)")
+            params["post_ids"] = request.post_ids
         for number, tag in enumerate(filters.get("tag", [])):
             where.append(f"position(:tag{number} in tags) > 0")
             params[f"tag{number}"] = f"|{tag}|"
