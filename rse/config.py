@@ -36,7 +36,11 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar("RSE_DATABASE_URL", "sqlite:///<instance>/rse.sqlite3", "SQLAlchemy URL of the database."),
     EnvVar("RSE_SECRET_KEY", "generated into <instance>/secret_key", "Signs sessions and CSRF tokens."),
     EnvVar("RSE_SEARCH_DIR", "<instance>/search", "Whoosh index folder."),
-    EnvVar("RSE_SEARCH_BACKEND", "whoosh", "Search backend (`whoosh`, embedded)."),
+    EnvVar(
+        "RSE_SEARCH_BACKEND",
+        "whoosh",
+        "Search backend: `whoosh` (embedded index) or `postgresql` (full-text search in a PostgreSQL database).",
+    ),
     EnvVar(
         "RSE_SEARCH_WORKER",
         "inline",
@@ -93,6 +97,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         raise ConfigError("Debug mode is refused in production (unset RSE_DEBUG).")
     database_url = _env("RSE_DATABASE_URL", environ) or f"sqlite:///{instance_dir / 'rse.sqlite3'}"
     redis_url = _env("RSE_REDIS_URL", environ)
+    if _env("RSE_SEARCH_BACKEND", environ) == "postgresql" and not database_url.startswith("postgres"):
+        raise ConfigError("RSE_SEARCH_BACKEND=postgresql needs a PostgreSQL RSE_DATABASE_URL.")
     production = env == "production"
     origins = [o.strip() for o in (_env("RSE_SOCKETIO_ORIGINS", environ) or "").split(",") if o.strip()]
     if "*" in origins:
@@ -105,7 +111,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SECRET_KEY": _secret_key(instance_dir, environ, env),
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
         "SEARCH_DIR": _env("RSE_SEARCH_DIR", environ) or str(instance_dir / "search"),
-        "SEARCH_BACKEND": _choice(environ, "RSE_SEARCH_BACKEND", ("whoosh",)),
+        "SEARCH_BACKEND": _choice(environ, "RSE_SEARCH_BACKEND", ("whoosh", "postgresql")),
         "SEARCH_WORKER": _choice(environ, "RSE_SEARCH_WORKER", ("inline", "external")),
         "REDIS_URL": redis_url,
         "SOCKETIO_ORIGINS": origins,

@@ -1,7 +1,7 @@
 """Search backends behind one small interface; the embedded default keeps a Whoosh index.
 
-``RSE_SEARCH_BACKEND`` chooses the backend (``whoosh`` today; a PostgreSQL full-text backend,
-tsvector ``french`` + unaccent with a GIN index, fits the same interface). Backends only match,
+``RSE_SEARCH_BACKEND`` chooses the backend: ``whoosh`` (embedded) or ``postgresql`` (tsvector
+with French stemming and unaccent, GIN index, in the application's database). Backends only match,
 rank, count and highlight: who may read what is decided by ``rse.permissions`` and handed to them
 as the lists of readable community ids and readable portal item ids.
 """
@@ -50,6 +50,7 @@ class SearchHits:
     total: int
     facets: dict[str, dict[str, int]]
     warnings: list[str] = field(default_factory=list)
+    total_exact: bool = True  # False: a backend counted up to its bound only
 
 
 class SearchBackend(abc.ABC):
@@ -118,6 +119,10 @@ def make_backend(app) -> SearchBackend:
         from search.whoosh_index import WhooshBackend
 
         return WhooshBackend(app.config["SEARCH_DIR"])
+    if name == "postgresql":
+        from search.postgres import PostgresBackend
+
+        return PostgresBackend(app.config["SQLALCHEMY_DATABASE_URI"])
     raise ValueError(f"Unknown search backend {name!r}")
 
 

@@ -48,6 +48,14 @@ def pending_count(session=None) -> int:
 @contextlib.contextmanager
 def writer_lock(*, block: bool) -> Iterator[bool]:
     """The one-writer lock; yields whether it was acquired."""
+    from search.backends import get_backend
+
+    # A backend shared by several machines (PostgreSQL) brings a lock they all see.
+    backend_lock = getattr(get_backend(), "writer_lock", None)
+    if backend_lock is not None:
+        with backend_lock(block=block) as acquired:
+            yield acquired
+        return
     lock_path = Path(current_app.config["SEARCH_DIR"]) / "writer.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)

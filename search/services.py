@@ -93,7 +93,7 @@ def search(
     return SearchPage(
         items=items,
         total=found.total - dropped,
-        total_exact=dropped == 0,
+        total_exact=found.total_exact and dropped == 0,
         facets=_label_facets(found.facets),
         next=encode_cursor([next_offset])
         if next_offset < found.total and next_offset <= MAX_OFFSET

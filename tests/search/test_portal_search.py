@@ -107,3 +107,14 @@ def test_reindex_and_verify_cover_portal_items(app, api, world):
     assert kinds_and_ids(search(api, world["reader"], q="spatial")) == [("portal_item", item["id"])]
     verified = runner.invoke(args=["search", "verify"])
     assert verified.exit_code == 0 and "The index matches the database." in verified.output
+
+
+def test_a_prefix_finds_a_portal_item_for_a_reader_of_no_community(api, world):
+    post = write(api, world["author"], world["community"], title="Négociations internes", body="Texte.")
+    item = publish(api, world, post, headline="Négociations commerciales")
+    # Which words the prefix stands for is read from what the reader may read: the portal item.
+    assert kinds_and_ids(search(api, world["reader"], q="négoc*")) == [("portal_item", item["id"])]
+    assert kinds_and_ids(search(api, world["author"], q="négoc*")) == [
+        ("portal_item", item["id"]),
+        ("post", post["id"]),
+    ]

@@ -34,17 +34,42 @@ def _index_directly(app, change) -> None:
         change(app.extensions["rse_search"])
 
 
+def _generation(app):
+    """What the searches read now: Whoosh's current folder, PostgreSQL's table (by its oid)."""
+    if app.config["SEARCH_BACKEND"] == "postgresql":
+        from sqlalchemy import text
+
+        from rse.extensions import db
+
+        with app.app_context():
+            return db.session.scalar(text("SELECT 'search_documents'::regclass::oid"))
+    return (Path(app.config["SEARCH_DIR"]) / "current").resolve()
+
+
+def _generation_exists(app, generation) -> bool:
+    if app.config["SEARCH_BACKEND"] == "postgresql":
+        from sqlalchemy import text
+
+        from rse.extensions import db
+
+        with app.app_context():
+            return bool(
+                db.session.scalar(text("SELECT count(*) FROM pg_class WHERE oid = :oid"), {"oid": generation})
+            )
+    return generation.exists()
+
+
 def test_reindex_rebuilds_everything_and_swaps_atomically(app, api, world, cli):
     post = write(api, world["author"], world["community"], title="Négociations", body="Texte")
     api(world["reader"]).post(f"/api/v1/posts/{post['id']}/comments", json={"body": "Commentaire utile"})
-    old_generation = (Path(app.config["SEARCH_DIR"]) / "current").resolve()
+    old_generation = _generation(app)
     _index_directly(app, lambda backend: backend.clear())
     assert search(api, world["reader"], q="negociation")["total"] == 0
     result = cli("search", "reindex")
     assert result.exit_code == 0, result.output
     assert "Indexed 2 documents" in result.output and "documents/s" in result.output
-    new_generation = (Path(app.config["SEARCH_DIR"]) / "current").resolve()
-    assert new_generation != old_generation and not old_generation.exists()
+    new_generation = _generation(app)
+    assert new_generation != old_generation and not _generation_exists(app, old_generation)
     assert search(api, world["reader"], q="negociation")["total"] == 1
     assert search(api, world["reader"], q="utile")["items"][0]["kind"] == "comment"
 

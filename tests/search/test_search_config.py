@@ -34,3 +34,16 @@ def test_unknown_search_settings_are_refused(tmp_path, name, value):
 )
 def test_french_forms_meet_after_analysis(written, searched):
     assert analyse(written) == analyse(searched)
+
+
+def test_postgresql_search_needs_a_postgresql_database(tmp_path):
+    with pytest.raises(ConfigError, match="RSE_SEARCH_BACKEND=postgresql needs a PostgreSQL"):
+        load_config({"RSE_INSTANCE_DIR": str(tmp_path), "RSE_SEARCH_BACKEND": "postgresql"})
+    config = load_config(
+        {
+            "RSE_INSTANCE_DIR": str(tmp_path),
+            "RSE_SEARCH_BACKEND": "postgresql",
+            "RSE_DATABASE_URL": "postgresql://rse@db.example/rse",
+        }
+    )
+    assert config["SEARCH_BACKEND"] == "postgresql"

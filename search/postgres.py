@@ -1,0 +1,457 @@
+"""The PostgreSQL search backend: full-text search in the application's own database.
+
+Documents live in the ``search_documents`` table with a weighted ``tsvector`` (GIN index) computed
+when they are written, with the ``rse_french`` text search configuration: PostgreSQL's French
+stemmer after the ``unaccent`` dictionary (made by the migration). The query language is the one
+``search.query`` parses for every backend; each word also matches its singular or plural form,
+which the Snowball stemmer leaves apart on short words (``élu`` and ``elus``).
+
+Cost is bounded: a query considers at most ``MAX_CANDIDATES`` matches, the most recent first;
+ranking, facets and the total are computed over them, and the total says it is a lower bound
+beyond (``total_exact`` false).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC
+
+from markupsafe import escape
+from sqlalchemy import text
+
+from rse.extensions import db
+from search.analysis import FRENCH_STOP_WORDS, analyse, fold
+from search.backends import FACETS, Hit, SearchBackend, SearchHits, SearchRequest
+from search.documents import IndexBatch, SearchDocument
+from search.query import ParsedQuery, parse_date
+
+CONFIG = "rse_french"
+TABLE = "search_documents"
+BUILDING_TABLE = "search_documents_building"
+# Matches considered by one query (most recent first): ranking, facets and totals stay bounded on
+# words that match most of the index. Figures in the README's search section.
+MAX_CANDIDATES = 5000
+MAX_PREFIX_TERMS = 50
+# Documents sampled (most recent first) to find which indexed words a prefix stands for.
+PREFIX_SAMPLE = 2000
+# ts_rank weights for D, C, B, A: author and community names, body, tags, title.
+RANK_WEIGHTS = "{0.2, 0.4, 0.6, 1.0}"
+# Added to a rank normalised into [0, 1) when priority_boost asks for urgent posts first.
+PRIORITY_BOOSTS = {"flash": 1.0, "immediate": 0.6, "priority": 0.3}
+INSERT_BATCH = 1000
+# The single writer's lock, a PostgreSQL advisory lock: every server and worker sees it, on
+# whichever machine it runs (a lock file would only keep out the processes of one machine).
+WRITER_LOCK_KEY = 0x7273655F73656172
+
+_VECTOR = (
+    f"setweight(to_tsvector('{CONFIG}', :title), 'A')"
+    f" || setweight(to_tsvector('{CONFIG}', :tags_text), 'B')"
+    f" || setweight(to_tsvector('{CONFIG}', :body), 'C')"
+    f" || setweight(to_tsvector('{CONFIG}', :author_name || ' ' || :community_name), 'D')"
+)
+_COLUMNS = (
+    "key, kind, object_id, post_id, community_id, author_id, qualification, priority, month, tags,"
+    " created_at, title, body, author_name, community_name, digest"
+)
+
+
+def _insert_sql(table: str) -> str:
+    values = ", ".join(f":{name.strip()}" for name in _COLUMNS.split(","))
+    return f"INSERT INTO {table} ({_COLUMNS}, document) VALUES ({values}, {_VECTOR})"
+
+
+def _row_of(document: SearchDocument) -> dict:
+    created_at = document.created_at
+    if created_at.tzinfo is None:
+        created_at = created_at.replace(tzinfo=UTC)
+    return {
+        "key": document.key,
+        "kind": document.kind,
+        "object_id": document.object_id,
+        "post_id": document.post_id,
+        "community_id": document.community_id,
+        "author_id": document.author_id,
+        "qualification": document.qualification or "none",
+        "priority": document.priority or "routine",
+        "month": document.month,
+        "tags": "|" + "|".join(tag.lower() for tag in document.tags) + "|",
+        "tags_text": " ".join(document.tags),
+        "created_at": created_at,
+        # A comment is found by its own words, not by its post's title (the post answers that).
+        "title": document.title if document.kind != "comment" else "",
+        "body": "\n".join([document.body, *document.extra_text]),
+        "author_name": document.author_name,
+        "community_name": document.community_name,
+        "digest": document.digest,
+    }
+
+
+def _number_forms(word: str) -> list[str]:
+    """The word and its other number: Snowball keeps the plural ``s`` of short words."""
+    forms = [word]
+    if len(word) > 3 and word[-1] in "sx" and word[-2] != word[-1]:
+        forms.append(word[:-1])
+    elif word[-1:].isalpha():
+        forms.append(word + "s")
+    return forms
+
+
+class _TsQuery:
+    """Builds a tsquery SQL expression from a parsed query, with bound parameters only."""
+
+    def __init__(self, params: dict, prefix: str = "q"):
+        self.params = params
+        self.names = (f"{prefix}{number}" for number in itertools.count())
+
+    def bind(self, value) -> str:
+        name = next(self.names)
+        self.params[name] = value
+        return f":{name}"
+
+    def word(self, word: str) -> str | None:
+        if not analyse(word):  # a stop word, not required (as with every backend)
+            return None
+        forms = [f"plainto_tsquery('{CONFIG}', {self.bind(form)})" for form in _number_forms(word)]
+        return "(" + " || ".join(forms) + ")"
+
+    def phrase(self, phrase: str) -> str | None:
+        words = [word for word in phrase.split() if fold(word) not in FRENCH_STOP_WORDS]
+        if not analyse(phrase):
+            return None
+        if len(words) == 1:
+            return self.word(words[0])
+        variants = {phrase, " ".join(_number_forms(word)[-1] for word in phrase.split())}
+        forms = [f"phraseto_tsquery('{CONFIG}', {self.bind(variant)})" for variant in sorted(variants)]
+        return "(" + " || ".join(forms) + ")"
+
+    def prefix_terms(self, prefix: str) -> str:
+        """The prefix as ``:*`` plus the shorter stems it may stand for (``negociat*``: ``negoci``)."""
+        folded = fold(prefix)
+        lexemes = [_quote_lexeme(folded) + ":*"] + [
+            _quote_lexeme(folded[:size]) for size in range(4, len(folded))
+        ]
+        return f"CAST({self.bind(' | '.join(lexemes))} AS tsquery)"
+
+
+def _quote_lexeme(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+class PostgresBackend(SearchBackend):
+    name = "postgresql"
+
+    def __init__(self, database_uri: str):
+        if not database_uri.startswith("postgresql"):
+            from rse.config import ConfigError
+
+            raise ConfigError("RSE_SEARCH_BACKEND=postgresql needs a PostgreSQL database.")
+
+    @contextlib.contextmanager
+    def writer_lock(self, *, block: bool) -> Iterator[bool]:
+        with db.engine.connect() as connection:
+            if block:
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": WRITER_LOCK_KEY})
+            elif not connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": WRITER_LOCK_KEY}
+            ).scalar_one():
+                yield False
+                return
+            connection.commit()  # the lock belongs to the session, not to this transaction
+            try:
+                yield True
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": WRITER_LOCK_KEY})
+                connection.commit()
+
+    def ensure_index(self) -> None:
+        """The table and its configuration come with the migrations."""
+
+    def ping(self) -> None:
+        with db.engine.connect() as connection:
+            connection.execute(text(f"SELECT 1 FROM {TABLE} LIMIT 1"))
+
+    def clear(self) -> None:
+        with db.engine.begin() as connection:
+            connection.execute(text(f"DELETE FROM {TABLE}"))
+
+    # Writing --------------------------------------------------------------------------------
+
+    def apply(self, batch: IndexBatch) -> None:
+        if not len(batch) and not batch.posts:
+            return
+        with db.engine.begin() as connection:
+            if batch.posts:
+                connection.execute(
+                    text(f"DELETE FROM {TABLE} WHERE post_id = ANY(:ids)"), {"ids": list(batch.posts)}
+                )
+            replaced = [document.key for document in batch.comments] + list(batch.deleted_keys)
+            if replaced:
+                connection.execute(text(f"DELETE FROM {TABLE} WHERE key = ANY(:keys)"), {"keys": replaced})
+            rows = [_row_of(document) for documents in batch.posts.values() for document in documents]
+            rows += [_row_of(document) for document in batch.comments]
+            if rows:
+                connection.execute(text(_insert_sql(TABLE)), rows)
+
+    def delete_keys(self, keys: Iterable[str]) -> None:
+        with db.engine.begin() as connection:
+            connection.execute(text(f"DELETE FROM {TABLE} WHERE key = ANY(:keys)"), {"keys": list(keys)})
+
+    def digests(self) -> dict[str, str]:
+        with db.engine.connect() as connection:
+            return dict(connection.execute(text(f"SELECT key, digest FROM {TABLE}")).all())
+
+    def rebuild(self, documents: Iterable[SearchDocument], progress: Callable[[int], None]) -> int:
+        """Fill a new table, index it, then swap it in by renaming in one transaction.
+
+        Searches read the old table until that commit; its indexes and constraint take the
+        names the migrations gave, so the schema stays what the models declare.
+        """
+        count = 0
+        with db.engine.begin() as connection:
+            connection.execute(text(f"DROP TABLE IF EXISTS {BUILDING_TABLE}"))
+            connection.execute(text(f"CREATE TABLE {BUILDING_TABLE} (LIKE {TABLE} INCLUDING DEFAULTS)"))
+        insert = text(_insert_sql(BUILDING_TABLE))
+        try:
+            rows: list[dict] = []
+            for document in documents:
+                rows.append(_row_of(document))
+                if len(rows) >= INSERT_BATCH:
+                    count += self._insert_rows(insert, rows, progress)
+                    rows = []
+            count += self._insert_rows(insert, rows, progress)
+            with db.engine.begin() as connection:
+                for statement in (
+                    f"ALTER TABLE {BUILDING_TABLE} ADD CONSTRAINT building_pk PRIMARY KEY (key)",
+                    f"CREATE INDEX building_document ON {BUILDING_TABLE} USING gin (document)",
+                    f"CREATE INDEX building_created_at ON {BUILDING_TABLE} (created_at)",
+                    f"CREATE INDEX building_post_id ON {BUILDING_TABLE} (post_id)",
+                    f"ANALYZE {BUILDING_TABLE}",
+                ):
+                    connection.execute(text(statement))
+            with db.engine.begin() as connection:
+                for statement in (
+                    f"DROP TABLE {TABLE}",
+                    f"ALTER TABLE {BUILDING_TABLE} RENAME TO {TABLE}",
+                    f"ALTER TABLE {TABLE} RENAME CONSTRAINT building_pk TO pk_{TABLE}",
+                    f"ALTER INDEX building_document RENAME TO ix_{TABLE}_document",
+                    f"ALTER INDEX building_created_at RENAME TO ix_{TABLE}_created_at",
+                    f"ALTER INDEX building_post_id RENAME TO ix_{TABLE}_post_id",
+                ):
+                    connection.execute(text(statement))
+        except BaseException:
+            with db.engine.begin() as connection:
+                connection.execute(text(f"DROP TABLE IF EXISTS {BUILDING_TABLE}"))
+            raise
+        return count
+
+    def _insert_rows(self, insert, rows: list[dict], progress: Callable[[int], None]) -> int:
+        if not rows:
+            return 0
+        with db.engine.begin() as connection:
+            connection.execute(insert, rows)
+        progress(len(rows))
+        return len(rows)
+
+    # Reading --------------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchHits:
+        warnings: list[str] = []
+        facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+        readable = request.readable_community_ids or request.readable_portal_item_ids
+        if not readable or [] in (request.community_ids, request.author_ids, request.post_ids):
+            return SearchHits([], 0, facets, warnings)
+        params: dict = {}
+        builder = _TsQuery(params)
+        with db.engine.connect() as connection:
+            positive = self._positive(connection, builder, request, warnings)
+            if positive == "":
+                return SearchHits([], 0, facets, warnings)
+            where = self._restrictions(request, params)
+            if positive is not None:
+                where.append(f"document @@ ({positive})")
+            excluded = [part for part in map(builder.phrase, request.query.excluded) if part]
+            if excluded:
+                where.append(f"NOT (document @@ ({' || '.join(excluded)}))")
+            ranked = positive is not None and request.sort == "relevance"
+            score = "NULL::real"
+            if ranked:
+                score = f"ts_rank('{RANK_WEIGHTS}', document, ({positive}), 32)"
+                if request.priority_boost:
+                    boosts = " ".join(
+                        f"WHEN '{name}' THEN {boost}" for name, boost in PRIORITY_BOOSTS.items()
+                    )
+                    score += f" + CASE priority {boosts} ELSE 0 END"
+            params.update(
+                cap=MAX_CANDIDATES + 1, kept=MAX_CANDIDATES, offset=request.offset, limit=request.limit
+            )
+            order = "score DESC, created_at DESC, key" if ranked else "created_at DESC, key"
+            # One statement reads the bounded candidates once for the page, the facets and the total.
+            rows = connection.execute(
+                text(
+                    f"""
+                    WITH matched AS MATERIALIZED (
+                        SELECT key, kind, object_id, post_id, community_id, author_id, qualification,
+                               priority, month, created_at, document,
+                               row_number() OVER (ORDER BY created_at DESC, key) AS recent
+                        FROM {TABLE} WHERE {" AND ".join(where)}
+                        ORDER BY created_at DESC, key LIMIT :cap
+                    ), page AS (
+                        SELECT key, kind, object_id, post_id, {score} AS score, created_at FROM matched
+                        WHERE recent <= :kept
+                        ORDER BY {order} LIMIT :limit OFFSET :offset
+                    )
+                    SELECT 'hit' AS part, kind, object_id, post_id, NULL AS value, score AS number,
+                           row_number() OVER (ORDER BY {order}) AS position
+                    FROM page
+                    UNION ALL
+                    SELECT CASE WHEN GROUPING(community_id) = 0 THEN 'community'
+                                WHEN GROUPING(qualification) = 0 THEN 'qualification'
+                                WHEN GROUPING(priority) = 0 THEN 'priority'
+                                WHEN GROUPING(author_id) = 0 THEN 'author'
+                                WHEN GROUPING(month) = 0 THEN 'month'
+                                ELSE 'total' END,
+                           NULL, NULL, NULL,
+                           COALESCE(community_id::text, qualification, priority, author_id::text, month),
+                           count(*), 0
+                    FROM matched WHERE recent <= :kept
+                    GROUP BY GROUPING SETS ((community_id), (qualification), (priority), (author_id),
+                                            (month), ())
+                    UNION ALL
+                    SELECT 'beyond', NULL, NULL, NULL, NULL, count(*), 0 FROM matched WHERE recent > :kept
+                    """
+                ),
+                params,
+            ).all()
+        hits = []
+        total = beyond = 0
+        for part, kind, object_id, post_id, value, number, _position in sorted(rows, key=lambda row: row[6]):
+            if part == "hit":
+                score = round(float(number), 4) if number is not None else None
+                hits.append(Hit(kind=kind, object_id=object_id, post_id=post_id, score=score))
+            elif part == "total":
+                total = int(number)
+            elif part == "beyond":
+                beyond = int(number)  # matches past the bound: the total is a floor
+            elif value is not None:
+                facets[part][value] = int(number)
+        return SearchHits(hits, total, facets, warnings, total_exact=beyond == 0)
+
+    def _positive(self, connection, builder: _TsQuery, request: SearchRequest, warnings) -> str | None:
+        """The required words as one tsquery; None when nothing is required, "" when nothing matches."""
+        parsed = request.query
+        parts = [part for part in map(builder.word, parsed.words) if part]
+        parts += [part for part in map(builder.phrase, parsed.phrases) if part]
+        for prefix in parsed.prefixes:
+            part = self._prefix(connection, builder, prefix, request, warnings)
+            if part is None:
+                return ""
+            parts.append(part)
+        return " && ".join(parts) if parts else None
+
+    def _prefix(self, connection, builder: _TsQuery, prefix: str, request: SearchRequest, warnings):
+        """``:*`` when the prefix stands for few words; else its most frequent words, with a warning.
+
+        Which words it stands for is read from a bounded sample of the most recent readable
+        documents it matches, so a broad prefix never walks the whole index.
+        """
+        from rse.errors import _l
+
+        sample_params: dict = {}
+        sample = _TsQuery(sample_params, "s")
+        tsquery = sample.prefix_terms(prefix)
+        query = connection.execute(text(f"SELECT {tsquery}::text"), sample_params).scalar_one()
+        folded = fold(prefix)
+        stems = [folded[:size] for size in range(4, len(folded))]
+        words = connection.execute(
+            text(
+                """
+                SELECT word, ndoc FROM ts_stat(format(
+                    'SELECT document FROM search_documents
+                     WHERE document @@ %L::tsquery
+                       AND (community_id = ANY(%L::int[])
+                            OR (kind = ''portal_item'' AND object_id = ANY(%L::int[])))
+                     ORDER BY created_at DESC LIMIT %s',
+                    CAST(:query AS text), CAST(:readable AS int[]), CAST(:portal_items AS int[]),
+                    :sample))
+                WHERE word LIKE :pattern OR word = ANY(:stems)
+                ORDER BY ndoc DESC, word
+                """
+            ),
+            {
+                "query": query,
+                "readable": request.readable_community_ids,
+                "portal_items": request.readable_portal_item_ids,
+                "sample": PREFIX_SAMPLE,
+                "pattern": folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
+                "stems": stems,
+            },
+        ).all()
+        if not words:
+            return None
+        if len(words) <= MAX_PREFIX_TERMS:
+            return builder.prefix_terms(prefix)
+        warnings.append(
+            _l(
+                "“%(prefix)s*” matches %(count)d words: only the %(kept)d most frequent were searched.",
+                prefix=prefix,
+                count=len(words),
+                kept=MAX_PREFIX_TERMS,
+            )
+        )
+        kept = " | ".join(_quote_lexeme(word) for word, _count in words[:MAX_PREFIX_TERMS])
+        return f"CAST({builder.bind(kept)} AS tsquery)"
+
+    def _restrictions(self, request: SearchRequest, params: dict) -> list[str]:
+        """What the caller may read and asked for, as SQL conditions."""
+        # Portal items belong to no community: each is readable by its own id.
+        where = [
+            "(community_id = ANY(:readable) OR (kind = 'portal_item' AND object_id = ANY(:portal_items)))"
+        ]
+        params["readable"] = request.readable_community_ids
+        params["portal_items"] = request.readable_portal_item_ids
+        filters = request.query.filters
+        if request.community_ids is not None:
+            where.append("community_id = ANY(:community_ids)")
+            params["community_ids"] = request.community_ids
+        if request.author_ids is not None:
+            where.append("author_id = ANY(:author_ids)")
+            params["author_ids"] = request.author_ids
+        if request.post_ids is not None:
+            where.append("post_id = ANY(:post_ids)")
+            params["post_ids"] = request.post_ids
+        for number, tag in enumerate(filters.get("tag", [])):
+            where.append(f"position(:tag{number} in tags) > 0")
+            params[f"tag{number}"] = f"|{tag}|"
+        for name in ("priority", "qualification"):
+            if filters.get(name):
+                where.append(f"{name} = ANY(:{name})")
+                params[name] = filters[name]
+        for number, value in enumerate(filters.get("after", [])):
+            where.append(f"created_at >= :after{number}")
+            params[f"after{number}"] = parse_date(value)
+        for number, value in enumerate(filters.get("before", [])):
+            where.append(f"created_at < :before{number}")
+            params[f"before{number}"] = parse_date(value)
+        return where
+
+    def snippet(self, query: ParsedQuery, text_: str) -> str | None:
+        params: dict = {}
+        builder = _TsQuery(params)
+        parts = [part for part in map(builder.word, query.words) if part]
+        parts += [part for part in map(builder.phrase, query.phrases) if part]
+        parts += [builder.prefix_terms(prefix) for prefix in query.prefixes]
+        if not parts:
+            return None
+        # The text is escaped first: ts_headline keeps entities as they are and adds only <mark>.
+        params["text"] = str(escape(" ".join(text_.split())))
+        with db.engine.connect() as connection:
+            fragment = connection.execute(
+                text(
+                    f"SELECT ts_headline('{CONFIG}', :text, ({' || '.join(parts)}), "
+                    "'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15')"
+                ),
+                params,
+            ).scalar_one()
+        return fragment if fragment and "<mark>" in fragment else None

@@ -1,0 +1,64 @@
+"""What only the PostgreSQL backend has: bounded candidates, a lock every machine sees, its table."""
+
+import os
+
+import pytest
+
+from tests.search.test_search_api import search, write
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("RSE_TEST_DATABASE_URL", "").startswith("postgres"),
+    reason="the PostgreSQL search backend needs the suite to run on PostgreSQL",
+)
+SEARCH_BACKENDS = ["postgresql"]  # tests/search/conftest.py runs these against this backend only
+
+
+@pytest.fixture
+def world(api, make_user):
+    author = make_user("Alice Martin", unit="MEAE/DGM")
+    reader = make_user("Bruno Lemaire", email="bruno.lemaire@example.gouv.fr", unit="MEAE/DGM/Afrique")
+    community = (
+        api(author).post("/api/v1/communities", json={"name": "Veille", "visibility": "open"}).get_json()
+    )
+    return {"author": author, "reader": reader, "community": community}
+
+
+def test_a_broad_query_ranks_a_bounded_set_of_recent_matches_and_says_the_total_is_a_floor(
+    api, world, monkeypatch, client, login
+):
+    from search import postgres
+
+    monkeypatch.setattr(postgres, "MAX_CANDIDATES", 3)
+    for number in range(5):
+        write(api, world["author"], world["community"], title=f"Dépêche {number}", body="dépêche")
+    ranked = search(api, world["reader"], q="depeche", limit=2)
+    assert ranked["total"] == 3 and ranked["total_exact"] is False and ranked["next"]
+    assert sum(entry["count"] for entry in ranked["facets"]["month"]) == 3
+    latest = search(api, world["reader"], q="depeche", sort="date", limit=3)
+    assert [item["title"] for item in latest["items"]] == ["Dépêche 4", "Dépêche 3", "Dépêche 2"]
+    selective = search(api, world["reader"], q="depeche 4")
+    assert selective["total"] == 1 and selective["total_exact"] is True
+    login(client, "bruno.lemaire@example.gouv.fr")
+    page = client.get("/search?q=depeche").get_data(as_text=True)
+    assert "Au moins 3 résultats" in page
+
+
+def test_the_single_writer_lock_is_held_in_the_database(app, world):
+    from search.outbox import writer_lock
+
+    with app.app_context():
+        with writer_lock(block=False) as first, writer_lock(block=False) as second:
+            assert (first, second) == (True, False)
+        with writer_lock(block=False) as again:
+            assert again is True
+
+
+def test_documents_carry_a_weighted_french_vector(app, api, world):
+    from sqlalchemy import text
+
+    from rse.extensions import db
+
+    write(api, world["author"], world["community"], title="Les élus", body="Négociations", tags=["sahel"])
+    with app.app_context():
+        vector = db.session.scalar(text("SELECT document::text FROM search_documents"))
+    assert {"'elus':2A", "'sahel':3B", "'negoci':4C"} <= set(vector.split())
