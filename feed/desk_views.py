@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from communities.models import Community, Membership
 from feed import desk, manager, notifications, selection
 from feed import posts as post_services
-from feed.models import PRIORITIES, SELECTION_STATUSES, Notification, Post, SelectionItem
+from feed.models import PRIORITIES, SELECTION_STATUSES, Post, SelectionItem
 from feed.presenters import present_posts
 from feed.selection_api import present_items, selection_rank
 from rse.accounts.models import User
@@ -450,12 +450,8 @@ def notifications_page():
     notifications.refresh_due_notifications(current_user)
     db.session.commit()
     unread_only = request.args.get("unread") == "yes"
-    page = keyset_page(
-        notifications.notifications_query(current_user, True if unread_only else None),
-        limit=30,
-        cursor=request.args.get("cursor"),
-        key_columns=[Notification.id],
-        key_of=lambda notification: (notification.id,),
+    page = notifications.page(
+        current_user, True if unread_only else None, limit=30, cursor=request.args.get("cursor")
     )
     return render_template(
         "desk/notifications.html",

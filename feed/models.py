@@ -127,8 +127,13 @@ class PostRecipient(db.Model):
     __table_args__ = (
         CheckConstraint("kind IN ('action', 'information')", name="known_kind"),
         # A desk reads one person's open actions (done_at IS NULL), done ones (latest first) or
-        # information from consecutive entries, without visiting the table for the done mark.
-        Index("ix_post_recipients_user_kind_done", "user_id", "kind", "done_at", "post_id"),
+        # information from consecutive entries, without visiting the table for the done mark. The
+        # notice columns make the person's "asks you to act" notifications, and their unread
+        # count, part of the same range: no second index led by the person to write for each of
+        # the thousands of people a post to a ministry reaches.
+        Index(
+            "ix_post_recipients_desk", "user_id", "kind", "done_at", "post_id", "notice_id", "notice_read_at"
+        ),
     )
 
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
@@ -142,6 +147,13 @@ class PostRecipient(db.Model):
     # Put on my own desk (from a saved search's match), not addressed: kept when the post is
     # re-addressed, and outside the manager's tallies (``unit_id`` stays NULL).
     personal: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The "asks you to act" notification this person received: one notice row per post and
+    # addressing, shared by everyone it reached, instead of one notification per person. NULL when
+    # the person was not notified (information, own desk, the author addressing themselves). No
+    # foreign key: it would be one more check per person when a post reaches a whole ministry, and
+    # the notice goes with the post anyway.
+    notice_id: Mapped[int | None]
+    notice_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RecipientTally(db.Model):
@@ -314,11 +326,17 @@ NOTIFICATION_KINDS = (
 
 
 class Notification(db.Model):
+    """Something to tell one person (``user_id``), or a shared notice (``user_id`` NULL).
+
+    A notice is the "asks you to act" notification of a post's action recipients: the people it
+    reached, and whether each of them read it, are on their ``post_recipients`` rows.
+    """
+
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)

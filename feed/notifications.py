@@ -2,6 +2,10 @@
 
 A notification about content the user can no longer read is never shown (nor counted), so losing
 access to a community silences everything about it at once.
+
+"Asks you to act" is stored once per addressing (a notice) rather than once per person: a person's
+recipient row names the notice and carries its read mark, and the list, the unread count and
+"mark read" take both kinds of rows together.
 """
 
 from __future__ import annotations
@@ -10,8 +14,22 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import and_, case, exists, false, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    and_,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 
+from feed.addressees import Notice
 from feed.models import Notification, Post, PostRecipient
 from rse import events, permissions
 from rse.accounts.models import User
@@ -41,28 +59,29 @@ def notify(user_ids, kind: str, *, actor: User | None = None, post: Post | None 
         )
 
 
-def notify_action_recipients(post: Post, actor: User, only_new_since: set[int] | None = None) -> None:
-    """One notification per person who must act, in one INSERT ... SELECT (units can be large)."""
-    recipients = select(
-        PostRecipient.user_id,
-        literal("action"),
-        literal(actor.id),
-        literal(post.id),
-        literal(utcnow(), type_=Notification.created_at.type),
-    ).where(
-        PostRecipient.post_id == post.id,
-        PostRecipient.kind == "action",
-        PostRecipient.user_id != actor.id,
+def action_notice(post: Post, actor: User) -> Notice:
+    """The one notification that the people this addressing asks to act will share.
+
+    Storing it once instead of once per person keeps a post to a whole ministry to one row per
+    person (its recipient row names the notice and says whether the person read it).
+    """
+    notice_id = db.session.scalar(
+        insert(Notification)
+        .values(user_id=None, kind="action", actor_id=actor.id, post_id=post.id, created_at=utcnow())
+        .returning(Notification.id)
     )
-    if only_new_since:
-        recipients = recipients.where(PostRecipient.user_id.not_in(only_new_since))
-    events.notifications_created(
-        db.session.scalars(
-            insert(Notification)
-            .from_select(["user_id", "kind", "actor_id", "post_id", "created_at"], recipients)
-            .returning(Notification.id)
-        )
+    return Notice(id=notice_id, actor_id=actor.id)
+
+
+def announce(post: Post, notice: Notice) -> None:
+    """Send the notice live, or drop it if the addressing asked nobody new to act."""
+    reached = db.session.scalar(
+        select(exists().where(PostRecipient.post_id == post.id, PostRecipient.notice_id == notice.id))
     )
+    if reached:
+        events.notifications_created([notice.id])
+    else:
+        db.session.execute(delete(Notification).where(Notification.id == notice.id))
 
 
 def refresh_due_notifications(user: User, now: datetime | None = None) -> None:
@@ -117,19 +136,83 @@ def _visible(user: User):
     )
 
 
-def notifications_query(user: User, unread: bool | None = None):
-    stmt = select(Notification).where(_visible(user))
+def _my_notices(user: User):
+    """My recipient rows that name a notice, on posts I may still read."""
+    readable = exists().where(Post.id == PostRecipient.post_id, permissions.readable_posts(user))
+    # Person and kind first: a range of the recipients' desk index, which carries the notice.
+    return and_(
+        PostRecipient.user_id == user.id,
+        PostRecipient.kind == "action",
+        PostRecipient.notice_id.is_not(None),
+        readable,
+    )
+
+
+_SHOWN = (
+    Notification.id,
+    Notification.kind,
+    Notification.actor_id,
+    Notification.post_id,
+    Notification.portal_item_id,
+    Notification.selection_item_id,
+    Notification.saved_search_id,
+    Notification.match_count,
+    Notification.created_at,
+)
+
+
+def _listed(user: User, unread: bool | None = None, ids: list[int] | None = None):
+    """My notifications as rows (``id``, ``kind``... ``read_at``): my own, and my notices."""
+    own = select(*_SHOWN, Notification.read_at).where(_visible(user))
+    notices = (
+        select(*_SHOWN, PostRecipient.notice_read_at.label("read_at"))
+        .select_from(PostRecipient)
+        .join(Notification, Notification.id == PostRecipient.notice_id)
+        .where(_my_notices(user))
+    )
     if unread is True:
-        stmt = stmt.where(Notification.read_at.is_(None))
+        own = own.where(Notification.read_at.is_(None))
+        notices = notices.where(PostRecipient.notice_read_at.is_(None))
     elif unread is False:
-        stmt = stmt.where(Notification.read_at.is_not(None))
-    return stmt
+        own = own.where(Notification.read_at.is_not(None))
+        notices = notices.where(PostRecipient.notice_read_at.is_not(None))
+    if ids is not None:
+        own = own.where(Notification.id.in_(ids))
+        notices = notices.where(PostRecipient.notice_id.in_(ids))
+    return union_all(own, notices).subquery("listed")
+
+
+def page(user: User, unread: bool | None, *, limit: int, cursor: str | None) -> dict:
+    """One page of my notifications, newest first."""
+    from rse.api import keyset_page
+
+    listed = _listed(user, unread)
+    return keyset_page(
+        select(listed),
+        limit=limit,
+        cursor=cursor,
+        key_columns=[listed.c.id],
+        key_of=lambda row: (row.id,),
+        scalars=False,
+    )
+
+
+def among(user: User, ids: list[int]) -> list:
+    """Which of these notifications I may see (the live events ask as the list would)."""
+    listed = _listed(user, ids=ids)
+    return db.session.execute(select(listed).order_by(listed.c.id)).all()
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(
+    own = db.session.scalar(
         select(func.count()).select_from(Notification).where(_visible(user), Notification.read_at.is_(None))
     )
+    notices = db.session.scalar(
+        select(func.count())
+        .select_from(PostRecipient)
+        .where(_my_notices(user), PostRecipient.notice_read_at.is_(None))
+    )
+    return own + notices
 
 
 def unread_counts(users: list[User]) -> dict[int, int]:
@@ -163,30 +246,54 @@ def unread_counts(users: list[User]) -> dict[int, int]:
         if readers
         else false(),
     )
-    rows = db.session.execute(
-        select(Notification.user_id, func.count())
-        .where(
-            Notification.user_id.in_(list(counted)),
-            Notification.read_at.is_(None),
-            or_(Notification.post_id.is_(None), readable),
-            or_(Notification.portal_item_id.is_(None), on_portal),
-        )
-        .group_by(Notification.user_id)
+    own = select(Notification.user_id, func.count()).where(
+        Notification.user_id.in_(list(counted)),
+        Notification.read_at.is_(None),
+        or_(Notification.post_id.is_(None), readable),
+        or_(Notification.portal_item_id.is_(None), on_portal),
     )
-    counted.update(dict(rows.all()))
+    notices = select(PostRecipient.user_id, func.count()).where(
+        PostRecipient.user_id.in_(list(counted)),
+        PostRecipient.kind == "action",
+        PostRecipient.notice_id.is_not(None),
+        PostRecipient.notice_read_at.is_(None),
+        exists().where(
+            Post.id == PostRecipient.post_id,
+            permissions.readable_posts_for_each(users, PostRecipient.user_id),
+        ),
+    )
+    for user_id, count in (
+        db.session.execute(own.group_by(Notification.user_id)).all()
+        + db.session.execute(notices.group_by(PostRecipient.user_id)).all()
+    ):
+        counted[user_id] += count
     return counted
 
 
 def mark_read(user: User, ids: list[int] | None = None) -> int:
-    stmt = (
+    now = utcnow()
+    own = (
         update(Notification)
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
+        .values(read_at=now)
+    )
+    notices = (
+        update(PostRecipient)
+        .where(
+            PostRecipient.user_id == user.id,
+            PostRecipient.kind == "action",
+            PostRecipient.notice_id.is_not(None),
+            PostRecipient.notice_read_at.is_(None),
+        )
+        .values(notice_read_at=now)
+        .execution_options(synchronize_session=False)
     )
     if ids is not None:
-        stmt = stmt.where(Notification.id.in_(ids))
+        own = own.where(Notification.id.in_(ids))
+        notices = notices.where(PostRecipient.notice_id.in_(ids))
     events.desk_changed([user.id])
-    return len(db.session.execute(stmt.returning(Notification.id)).all())
+    marked = len(db.session.execute(own.returning(Notification.id)).all())
+    return marked + len(db.session.execute(notices.returning(PostRecipient.post_id)).all())
 
 
 def describe(
@@ -225,7 +332,8 @@ def describe(
     return texts.get(notification.kind, lambda: title)()
 
 
-def present(notifications: list[Notification]) -> list[dict]:
+def present(notifications: list) -> list[dict]:
+    """Notifications or listed rows (anything with a notification's fields and ``read_at``)."""
     post_ids = {n.post_id for n in notifications if n.post_id}
     actor_ids = {n.actor_id for n in notifications if n.actor_id}
     titles = dict(db.session.execute(select(Post.id, Post.title).where(Post.id.in_(post_ids))).all())

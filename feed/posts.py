@@ -136,16 +136,6 @@ def _notify_mentions(post: Post, actor: User, user_ids: set[int]) -> None:
     notifications.notify(readers, "mention", actor=actor, post=post)
 
 
-def _action_recipient_ids(post: Post) -> set[int]:
-    return set(
-        db.session.scalars(
-            select(PostRecipient.user_id).where(
-                PostRecipient.post_id == post.id, PostRecipient.kind == "action"
-            )
-        )
-    )
-
-
 def create_post(
     author: User,
     community: Community,
@@ -189,8 +179,10 @@ def create_post(
     db.session.add(post)
     db.session.flush()
     mentioned = _set_tags_and_mentions(post, fields["tags"])
-    addressing.replace(post, action, information)
-    notifications.notify_action_recipients(post, author)
+    notice = notifications.action_notice(post, author) if action else None
+    addressing.replace(post, action, information, notice)
+    if notice is not None:
+        notifications.announce(post, notice)
     _notify_mentions(post, author, mentioned)
     enqueue_for_search("post", post.id)
     db.session.flush()
@@ -260,9 +252,10 @@ def update_post(user: User, post: Post, changes: dict) -> Post:
     mentioned = _set_tags_and_mentions(post, wanted["tags"])
     _notify_mentions(post, user, mentioned - mentioned_before)
     if {"qualification", "action_addressees", "info_addressees"} & diff.keys():
-        acting_before = _action_recipient_ids(post)
-        addressing.replace(post, action, information)
-        notifications.notify_action_recipients(post, user, only_new_since=acting_before)
+        notice = notifications.action_notice(post, user) if action else None
+        addressing.replace(post, action, information, notice)
+        if notice is not None:
+            notifications.announce(post, notice)
     elif {"priority", "due_at"} & diff.keys():
         tallies.copy_post_fields(post)
     db.session.add(Revision(target_type="post", target_id=post.id, by_id=user.id, changes=diff))

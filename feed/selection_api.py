@@ -9,7 +9,7 @@ from sqlalchemy import select
 from feed import notifications, selection
 from feed import posts as post_services
 from feed.desk_api import MarkedSchema
-from feed.models import PRIORITIES, Notification, SelectionItem
+from feed.models import PRIORITIES, SelectionItem
 from feed.presenters import present_posts
 from feed.schemas import PostSchema
 from rse.accounts.schemas import UserRefSchema
@@ -218,13 +218,7 @@ def get_funnel(args):
 def list_notifications(args):
     notifications.refresh_due_notifications(current_user)
     db.session.commit()
-    page = keyset_page(
-        notifications.notifications_query(current_user, args["unread"]),
-        limit=args["limit"],
-        cursor=args["cursor"],
-        key_columns=[Notification.id],
-        key_of=lambda notification: (notification.id,),
-    )
+    page = notifications.page(current_user, args["unread"], limit=args["limit"], cursor=args["cursor"])
     return {
         "items": notifications.present(page["items"]),
         "next": page["next"],

@@ -268,7 +268,15 @@ def _notified_users(notification_ids: list[int]) -> set[int]:
 
     if not notification_ids:
         return set()
-    return set(db.session.scalars(select(Notification.user_id).where(Notification.id.in_(notification_ids))))
+    # A shared notice (no user) reaches a post's recipients: found as the post's connected
+    # recipients, the post being in ``desk_posts`` of the same commit.
+    return set(
+        db.session.scalars(
+            select(Notification.user_id).where(
+                Notification.id.in_(notification_ids), Notification.user_id.is_not(None)
+            )
+        )
+    )
 
 
 def _notification_events(intents: Intents, connected: set[int]) -> list[Outgoing]:
@@ -277,7 +285,6 @@ def _notification_events(intents: Intents, connected: set[int]) -> list[Outgoing
 
     from feed import notifications
     from feed.live_schemas import NotificationEventSchema
-    from feed.models import Notification
     from rse.accounts.models import User
     from rse.extensions import db
 
@@ -286,9 +293,7 @@ def _notification_events(intents: Intents, connected: set[int]) -> list[Outgoing
     events = []
     for user in db.session.scalars(select(User).where(User.id.in_(connected), User.active.is_(True))):
         # The same filter as the notifications list: nothing about content the person cannot read.
-        visible = db.session.scalars(
-            notifications.notifications_query(user).where(Notification.id.in_(intents.notifications))
-        ).all()
+        visible = notifications.among(user, intents.notifications)
         if not visible:
             continue
         with force_locale(user.locale or "fr"):
