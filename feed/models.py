@@ -137,12 +137,15 @@ class PostRecipient(db.Model):
     )
 
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    # No foreign keys on the person and their unit: on PostgreSQL each is a locking lookup per
+    # row, which for a post to a whole ministry cost more than the insert itself. The rows are
+    # copied from ``users`` by the fan-out; people are deactivated and units kept, never deleted.
+    user_id: Mapped[int] = mapped_column(primary_key=True)
     # "action" wins when a person is both an action and an information addressee.
     kind: Mapped[str] = mapped_column(String(16))
     # Not indexed: the manager view reads ``recipient_tallies`` by unit, and one index less is
     # thousands of index entries less to write for a post addressed to a large unit.
-    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    unit_id: Mapped[int | None]
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Put on my own desk (from a saved search's match), not addressed: kept when the post is
     # re-addressed, and outside the manager's tallies (``unit_id`` stays NULL).

@@ -3,7 +3,8 @@
 The people a notice reached, and whether each read it, move to their recipient rows
 (``notice_id``, ``notice_read_at``); the per-person action notifications are folded into one notice
 per post and moment (the original addressing, then each re-addressing), in a few set-based
-statements.
+statements. The recipient rows lose their foreign keys to the person and the unit (two locking
+lookups per row on PostgreSQL), and their desk index carries the notice.
 
 Revision ID: 4d8e2f6a1c37
 Revises: 5b7d2e9c4a61
@@ -22,8 +23,14 @@ depends_on = None
 
 
 def upgrade():
-    op.add_column('post_recipients', sa.Column('notice_id', sa.Integer(), nullable=True))
-    op.add_column('post_recipients', sa.Column('notice_read_at', sa.DateTime(timezone=True), nullable=True))
+    # One pass over the table (a copy on SQLite): the notice columns, no foreign keys on the person
+    # and their unit, and the desk index dropped here to be built once, with the notice, at the end.
+    with op.batch_alter_table('post_recipients', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('notice_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('notice_read_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.drop_constraint('fk_post_recipients_user_id_users', type_='foreignkey')
+        batch_op.drop_constraint('fk_post_recipients_unit_id_units', type_='foreignkey')
+        batch_op.drop_index('ix_post_recipients_user_kind_done')
     # The notice of each addressing: the first notification sent for that post at that moment.
     op.create_table(
         'action_notices_upgrade',
@@ -70,7 +77,6 @@ def upgrade():
     op.drop_index('ix_action_notices_upgrade_moment', table_name='action_notices_upgrade')
     op.drop_table('action_notices_upgrade')
     # The desk index carries the notice, so a person's notifications are part of their desk range.
-    op.drop_index('ix_post_recipients_user_kind_done', table_name='post_recipients')
     op.create_index(
         'ix_post_recipients_desk',
         'post_recipients',
@@ -93,8 +99,13 @@ def downgrade():
     op.execute("DELETE FROM notifications WHERE user_id IS NULL")
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.alter_column('user_id', existing_type=sa.Integer(), nullable=False)
-    op.drop_column('post_recipients', 'notice_read_at')
-    op.drop_column('post_recipients', 'notice_id')
-    op.create_index(
-        'ix_post_recipients_user_kind_done', 'post_recipients', ['user_id', 'kind', 'done_at', 'post_id'], unique=False
-    )
+    with op.batch_alter_table('post_recipients', schema=None) as batch_op:
+        batch_op.drop_column('notice_read_at')
+        batch_op.drop_column('notice_id')
+        batch_op.create_foreign_key(
+            batch_op.f('fk_post_recipients_user_id_users'), 'users', ['user_id'], ['id'], ondelete='CASCADE'
+        )
+        batch_op.create_foreign_key(batch_op.f('fk_post_recipients_unit_id_units'), 'units', ['unit_id'], ['id'])
+        batch_op.create_index(
+            'ix_post_recipients_user_kind_done', ['user_id', 'kind', 'done_at', 'post_id'], unique=False
+        )
