@@ -109,8 +109,9 @@ def main() -> None:
 
     from sqlalchemy import func, select
 
-    from feed.models import Post
+    from feed.models import Post, PostRecipient
     from rse import create_app
+    from rse.accounts.models import User
     from rse.accounts.services import create_token
     from rse.extensions import db
 
@@ -141,6 +142,7 @@ def main() -> None:
     run("desk counts (GET /desk)", "desk", "GET", "/api/v1/desk", "member", args.runs)
     run("À faire, first page", "desk", "GET", "/api/v1/desk/todo", "member", args.runs)
     run("À lire, first page", "desk", "GET", "/api/v1/desk/toread", "member", args.runs)
+    run("notifications, first page", "desk", "GET", "/api/v1/notifications", "member", args.runs)
     run("manager summary, whole ministry", "manager", "GET", "/api/v1/manager/summary", "manager", args.runs)
     run("manager items, first page", "manager", "GET", "/api/v1/manager/items", "manager", args.runs)
     payload = {
@@ -160,6 +162,20 @@ def main() -> None:
         json=payload,
         expect=201,
     )
+    # Someone the writes asked to act: their notifications now include the benchmark's posts.
+    with app.app_context():
+        addressee = db.session.scalar(
+            select(PostRecipient.user_id)
+            .where(PostRecipient.post_id == db.session.scalar(select(func.max(Post.id))))
+            .where(PostRecipient.notice_id.is_not(None))
+            .order_by(PostRecipient.user_id)
+            .limit(1)
+        )
+        _token, tokens["addressee"] = create_token(db.session.get(User, addressee), "bench")
+        db.session.commit()
+        db.session.remove()
+    run("desk counts of an addressee of the writes", "desk", "GET", "/api/v1/desk", "addressee", args.runs)
+    run("their notifications, first page", "desk", "GET", "/api/v1/notifications", "addressee", args.runs)
 
     print(f"database: {dialect}; posts: {posts:,}")
     print(f"member of large communities: {member_email}")
