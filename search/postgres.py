@@ -22,6 +22,7 @@ from markupsafe import escape
 from sqlalchemy import text
 
 from rse.extensions import db
+from search import bounds
 from search.analysis import FRENCH_STOP_WORDS, analyse, fold
 from search.backends import FACETS, Hit, SearchBackend, SearchHits, SearchRequest
 from search.documents import IndexBatch, SearchDocument
@@ -33,7 +34,6 @@ BUILDING_TABLE = "search_documents_building"
 # Matches considered by one query (most recent first): ranking, facets and totals stay bounded on
 # words that match most of the index. Figures in the README's search section.
 MAX_CANDIDATES = 5000
-MAX_PREFIX_TERMS = 50
 # Documents sampled (most recent first) to find which indexed words a prefix stands for.
 PREFIX_SAMPLE = 2000
 # ts_rank weights for D, C, B, A: author and community names, body, tags, title.
@@ -356,8 +356,6 @@ class PostgresBackend(SearchBackend):
         Which words it stands for is read from a bounded sample of the most recent readable
         documents it matches, so a broad prefix never walks the whole index.
         """
-        from rse.errors import _l
-
         sample_params: dict = {}
         sample = _TsQuery(sample_params, "s")
         tsquery = sample.prefix_terms(prefix)
@@ -390,17 +388,10 @@ class PostgresBackend(SearchBackend):
         ).all()
         if not words:
             return None
-        if len(words) <= MAX_PREFIX_TERMS:
+        if len(words) <= bounds.MAX_PREFIX_TERMS:
             return builder.prefix_terms(prefix)
-        warnings.append(
-            _l(
-                "“%(prefix)s*” matches %(count)d words: only the %(kept)d most frequent were searched.",
-                prefix=prefix,
-                count=len(words),
-                kept=MAX_PREFIX_TERMS,
-            )
-        )
-        kept = " | ".join(_quote_lexeme(word) for word, _count in words[:MAX_PREFIX_TERMS])
+        warnings.append(bounds.prefix_warning(prefix, len(words), bounds.MAX_PREFIX_TERMS))
+        kept = " | ".join(_quote_lexeme(word) for word, _count in words[: bounds.MAX_PREFIX_TERMS])
         return f"CAST({builder.bind(kept)} AS tsquery)"
 
     def _restrictions(self, request: SearchRequest, params: dict) -> list[str]:

@@ -10,20 +10,21 @@ import time
 from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 
-from whoosh import highlight, index, sorting
+from whoosh import index, sorting
 from whoosh import query as wq
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 from whoosh.matching import IntersectionMatcher, NullMatcherClass, WrappingMatcher
 
+from search import bounds
 from search.analysis import analyse, fold, french_analyzer
 from search.backends import FACETS, Hit, SearchBackend, SearchHits, SearchRequest
 from search.documents import IndexBatch, SearchDocument, document_key
 from search.query import ParsedQuery, parse_date
+from search.snippets import highlight_snippet
 
 log = logging.getLogger(__name__)
 
-MAX_PREFIX_TERMS = 50
 # Ranking: title counts more than the body (BM25F field boosts).
 TEXT_FIELDS = {"title": 2.0, "body": 1.0, "tags_text": 1.5, "author": 1.0, "community": 0.5}
 PRIORITY_BOOSTS = {"flash": 4.0, "immediate": 2.5, "priority": 1.5}
@@ -141,16 +142,6 @@ def _plain_unions(query: wq.Query) -> wq.Query:
     if type(query) is wq.Or:
         return _PlainOr(query.subqueries, boost=query.boost)
     return query
-
-
-class MarkFormatter(highlight.HtmlFormatter):
-    """``<mark>word</mark>``, everything else escaped."""
-
-    def __init__(self):
-        super().__init__(tagname="mark", between=" … ")
-
-    def format_token(self, text, token, replace=False):
-        return f"<mark>{highlight.htmlescape(highlight.get_text(text, token, replace))}</mark>"
 
 
 class WhooshBackend(SearchBackend):
@@ -437,13 +428,11 @@ class WhooshBackend(SearchBackend):
         return self._any_field(lambda name: wq.Phrase(name, tokens))
 
     def _prefix(self, searcher, prefix: str, warnings: list[str]) -> wq.Query:
-        """The most frequent indexed terms starting with the prefix, at most MAX_PREFIX_TERMS.
+        """The most frequent indexed terms starting with the prefix, at most ``bounds.MAX_PREFIX_TERMS``.
 
         Terms are stems, so a prefix longer than a word's stem ("negociat*" for "negoci") also
         matches that stem.
         """
-        from rse.errors import _l
-
         folded = fold(prefix)
         reader = searcher.reader()
         frequency: dict[str, int] = {}
@@ -458,37 +447,10 @@ class WhooshBackend(SearchBackend):
         if not frequency:
             return wq.NullQuery
         terms = sorted(frequency, key=lambda term: (-frequency[term], term))
-        if len(terms) > MAX_PREFIX_TERMS:
-            warnings.append(
-                _l(
-                    "“%(prefix)s*” matches %(count)d words: only the %(kept)d most frequent were searched.",
-                    prefix=prefix,
-                    count=len(terms),
-                    kept=MAX_PREFIX_TERMS,
-                )
-            )
-            terms = terms[:MAX_PREFIX_TERMS]
+        if len(terms) > bounds.MAX_PREFIX_TERMS:
+            warnings.append(bounds.prefix_warning(prefix, len(terms), bounds.MAX_PREFIX_TERMS))
+            terms = terms[: bounds.MAX_PREFIX_TERMS]
         return wq.Or([wq.Term(name, term) for term in terms for name in TEXT_FIELDS])
 
     def snippet(self, query: ParsedQuery, text: str) -> str | None:
-        terms = set()
-        for word in [*query.words, *query.phrases]:
-            terms.update(analyse(word))
-        prefixes = [fold(prefix) for prefix in query.prefixes]
-        if not terms and not prefixes:
-            return None
-        if prefixes:
-            terms.update(
-                token.text
-                for token in french_analyzer()(text)
-                if any(token.text.startswith(p) or p.startswith(token.text) for p in prefixes)
-            )
-        fragment = highlight.highlight(
-            text,
-            frozenset(terms),
-            french_analyzer(),
-            highlight.ContextFragmenter(maxchars=200, surround=60),
-            MarkFormatter(),
-            top=2,
-        )
-        return fragment or None
+        return highlight_snippet(query, text)
