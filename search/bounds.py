@@ -18,7 +18,7 @@ import time
 
 from rse.errors import _l
 
-MAX_COUNTED = 10_000
+MAX_COUNTED = 5_000
 MAX_PREFIX_TERMS = 50
 TIME_BUDGET_SECONDS = 2.0
 
@@ -33,9 +33,10 @@ def prefix_warning(prefix: str, count: int, kept: int):
 
 
 def time_budget_warning():
+    seconds = format(TIME_BUDGET_SECONDS, "g")
     return _l(
         "The search was stopped after %(seconds)s s: the results may be incomplete. Add words or filters.",
-        seconds=f"{TIME_BUDGET_SECONDS:g}",
+        seconds=seconds,
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from whoosh import index, sorting
 from whoosh import query as wq
+from whoosh.collectors import WrappingCollector
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 from whoosh.matching import IntersectionMatcher, NullMatcherClass, WrappingMatcher
@@ -132,6 +133,35 @@ class RestrictedAnd(wq.And):
         return self._tree_matcher(
             subs, _SteppingIntersection, searcher, context, lambda query: 0 - query.estimate_size(reader)
         )
+
+
+class _BoundedCollector(WrappingCollector):
+    """Collects at most ``cap`` matches and stops when the deadline passes, keeping what it has.
+
+    Whoosh walks its segments oldest first: beyond the cap, the page, facets and total come from
+    the first matches in index order.
+    """
+
+    def __init__(self, child, cap: int, deadline):
+        super().__init__(child)
+        self.cap = cap
+        self.deadline = deadline
+        self.collected = 0
+        self.capped = self.timed_out = False
+
+    def collect_matches(self):
+        if self.capped or self.timed_out:
+            return
+        child = self.child
+        for sub_docnum in child.matches():
+            if self.collected >= self.cap:
+                self.capped = True
+                return
+            if not self.collected % 64 and self.deadline.passed():
+                self.timed_out = True
+                return
+            child.collect(sub_docnum)
+            self.collected += 1
 
 
 class _PlainOr(wq.Or):
@@ -273,6 +303,7 @@ class WhooshBackend(SearchBackend):
         readable = request.readable_community_ids or request.readable_portal_item_ids
         if not readable or [] in (request.community_ids, request.author_ids, request.post_ids):
             return SearchHits([], 0, {name: {} for name in FACETS}, warnings)
+        deadline = bounds.Deadline()
         searcher = self._searcher()
         matcher = self._text_query(searcher, request.query, warnings)
         if request.priority_boost and request.sort == "relevance":
@@ -290,12 +321,13 @@ class WhooshBackend(SearchBackend):
         options = {}
         if request.sort == "date" or not request.query.has_text:
             options = {"sortedby": "created_at", "reverse": True}
-        results = searcher.search(
-            self._restricted(searcher, matcher, request),
-            limit=request.offset + request.limit,
-            groupedby=facets,
-            **options,
+        collector = _BoundedCollector(
+            searcher.collector(limit=request.offset + request.limit, groupedby=facets, **options),
+            bounds.MAX_COUNTED,
+            deadline,
         )
+        searcher.search_with_collector(self._restricted(searcher, matcher, request), collector)
+        results = collector.results()
         total = len(results)
         hits = [
             Hit(
@@ -307,8 +339,11 @@ class WhooshBackend(SearchBackend):
             for result in results[request.offset : request.offset + request.limit]
             for stored in [result.fields()]
         ]
+        if collector.timed_out:
+            warnings.append(bounds.time_budget_warning())
+        exact = not (collector.capped or collector.timed_out)
         counted = {name: dict(results.groups(name)) for name in FACETS}
-        return SearchHits(hits, total, counted, warnings)
+        return SearchHits(hits, total, counted, warnings, total_exact=exact, facets_exact=exact)
 
     def match_new_posts(
         self, documents: list[SearchDocument], requests: dict[Hashable, SearchRequest]

@@ -26,9 +26,9 @@ def world(api, make_user):
 def test_a_broad_query_ranks_a_bounded_set_of_recent_matches_and_says_the_total_is_a_floor(
     api, world, monkeypatch, client, login
 ):
-    from search import postgres
+    from search import bounds
 
-    monkeypatch.setattr(postgres, "MAX_CANDIDATES", 3)
+    monkeypatch.setattr(bounds, "MAX_COUNTED", 3)
     for number in range(5):
         write(api, world["author"], world["community"], title=f"Dépêche {number}", body="dépêche")
     ranked = search(api, world["reader"], q="depeche", limit=2)
