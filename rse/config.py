@@ -35,11 +35,16 @@ ENV_VARS: tuple[EnvVar, ...] = (
     EnvVar("RSE_INSTANCE_DIR", "./instance", "Folder for the SQLite file, search index and secret key."),
     EnvVar("RSE_DATABASE_URL", "sqlite:///<instance>/rse.sqlite3", "SQLAlchemy URL of the database."),
     EnvVar("RSE_SECRET_KEY", "generated into <instance>/secret_key", "Signs sessions and CSRF tokens."),
-    EnvVar("RSE_SEARCH_DIR", "<instance>/search", "Whoosh index folder."),
+    EnvVar(
+        "RSE_SEARCH_DIR",
+        "<instance>/search",
+        "Search index folder (Whoosh; tantivy in its `tantivy` subfolder).",
+    ),
     EnvVar(
         "RSE_SEARCH_BACKEND",
         "whoosh",
-        "Search backend: `whoosh` (embedded index) or `postgresql` (full-text search in a PostgreSQL database).",
+        "Search backend: `whoosh` (embedded index), `tantivy` (embedded index for large volumes) or"
+        " `postgresql` (full-text search in a PostgreSQL database).",
     ),
     EnvVar(
         "RSE_SEARCH_WORKER",
@@ -111,7 +116,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SECRET_KEY": _secret_key(instance_dir, environ, env),
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
         "SEARCH_DIR": _env("RSE_SEARCH_DIR", environ) or str(instance_dir / "search"),
-        "SEARCH_BACKEND": _choice(environ, "RSE_SEARCH_BACKEND", ("whoosh", "postgresql")),
+        "SEARCH_BACKEND": _choice(environ, "RSE_SEARCH_BACKEND", ("whoosh", "tantivy", "postgresql")),
         "SEARCH_WORKER": _choice(environ, "RSE_SEARCH_WORKER", ("inline", "external")),
         "REDIS_URL": redis_url,
         "SOCKETIO_ORIGINS": origins,

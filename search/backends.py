@@ -1,7 +1,8 @@
 """Search backends behind one small interface; the embedded default keeps a Whoosh index.
 
-``RSE_SEARCH_BACKEND`` chooses the backend: ``whoosh`` (embedded) or ``postgresql`` (tsvector
-with French stemming and unaccent, GIN index, in the application's database). Backends only match,
+``RSE_SEARCH_BACKEND`` chooses the backend: ``whoosh`` (embedded, the default), ``tantivy``
+(embedded, a Rust engine for large indexes) or ``postgresql`` (tsvector with French stemming and
+unaccent, GIN index, in the application's database, shared by several machines). Backends only match,
 rank, count and highlight: who may read what is decided by ``rse.permissions`` and handed to them
 as the lists of readable community ids and readable portal item ids.
 """
@@ -50,7 +51,8 @@ class SearchHits:
     total: int
     facets: dict[str, dict[str, int]]
     warnings: list[str] = field(default_factory=list)
-    total_exact: bool = True  # False: a backend counted up to its bound only
+    total_exact: bool = True  # False: a backend counted up to its bound only (search.bounds)
+    facets_exact: bool = True  # False: facets count the bounded set of matches only
 
 
 class SearchBackend(abc.ABC):
@@ -119,6 +121,10 @@ def make_backend(app) -> SearchBackend:
         from search.whoosh_index import WhooshBackend
 
         return WhooshBackend(app.config["SEARCH_DIR"])
+    if name == "tantivy":
+        from search.tantivy_index import TantivyBackend
+
+        return TantivyBackend(app.config["SEARCH_DIR"])
     if name == "postgresql":
         from search.postgres import PostgresBackend
 

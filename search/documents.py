@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload, selectinload
 
 KINDS = ("post", "comment", "portal_item")
 
@@ -157,6 +158,17 @@ def comment_document_by_id(session, comment_id: int) -> tuple[SearchDocument | N
     return comment_document(comment, post), post.id
 
 
+def _post_options():
+    """What a document needs of a post: its author and community, not its addressees."""
+    from feed.models import Post
+    from rse.accounts.models import User
+
+    return (
+        lazyload(Post.addressees),
+        selectinload(Post.author).options(lazyload(User.role_rows), lazyload(User.managed_rows)),
+    )
+
+
 def all_documents(session, batch_size: int = 2000) -> Iterator[SearchDocument]:
     """Every document the index should hold, read in keyset batches (posts, then comments)."""
     from feed.models import Comment, Post
@@ -165,6 +177,7 @@ def all_documents(session, batch_size: int = 2000) -> Iterator[SearchDocument]:
     while True:
         posts = session.scalars(
             select(Post)
+            .options(*_post_options())
             .where(Post.id > last_id, Post.deleted_at.is_(None))
             .order_by(Post.id)
             .limit(batch_size)
@@ -179,14 +192,16 @@ def all_documents(session, batch_size: int = 2000) -> Iterator[SearchDocument]:
         rows = session.execute(
             select(Comment, Post)
             .join(Post, Post.id == Comment.post_id)
+            .options(*_post_options())
             .where(Comment.id > last_id, Comment.deleted_at.is_(None), Post.deleted_at.is_(None))
             .order_by(Comment.id)
             .limit(batch_size)
         ).all()
         if not rows:
             break
-        _load_authors(session, (comment for comment, _post in rows))
+        authors = _load_authors(session, (comment for comment, _post in rows))
         yield from (comment_document(comment, post) for comment, post in rows)
+        del authors
         last_id = rows[-1][0].id
         _end_batch(session)
     from portal.models import PortalItem
@@ -233,13 +248,19 @@ def count_documents(session) -> int:
     return posts + comments + items
 
 
-def _load_authors(session, comments: Iterable) -> None:
-    """One query for the authors of a batch of comments (their relationship loads lazily)."""
+def _load_authors(session, comments: Iterable) -> list:
+    """One query for the authors of a batch of comments (their relationship loads lazily).
+
+    The caller keeps the list while it reads the comments: the session only holds its objects
+    weakly, and authors nobody refers to would be loaded again one by one.
+    """
     from rse.accounts.models import User
 
     comments = list(comments)
     ids = {comment.author_id for comment in comments}
-    session.scalars(select(User).where(User.id.in_(ids))).all()
+    return session.scalars(
+        select(User).options(lazyload(User.role_rows), lazyload(User.managed_rows)).where(User.id.in_(ids))
+    ).all()
 
 
 @dataclass

@@ -6,9 +6,10 @@ stemmer after the ``unaccent`` dictionary (made by the migration). The query lan
 ``search.query`` parses for every backend; each word also matches its singular or plural form,
 which the Snowball stemmer leaves apart on short words (``élu`` and ``elus``).
 
-Cost is bounded: a query considers at most ``MAX_CANDIDATES`` matches, the most recent first;
-ranking, facets and the total are computed over them, and the total says it is a lower bound
-beyond (``total_exact`` false).
+Cost is bounded (``search.bounds``): a query considers at most ``MAX_COUNTED`` matches, the most
+recent first; ranking, facets and the total are computed over them, and the total says it is a
+lower bound beyond (``total_exact`` and ``facets_exact`` false). ``statement_timeout`` ends a query
+that outlives the time budget.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC
 
 from markupsafe import escape
+from psycopg.errors import QueryCanceled
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from rse.extensions import db
+from search import bounds
 from search.analysis import FRENCH_STOP_WORDS, analyse, fold
 from search.backends import FACETS, Hit, SearchBackend, SearchHits, SearchRequest
 from search.documents import IndexBatch, SearchDocument
@@ -30,10 +34,6 @@ from search.query import ParsedQuery, parse_date
 CONFIG = "rse_french"
 TABLE = "search_documents"
 BUILDING_TABLE = "search_documents_building"
-# Matches considered by one query (most recent first): ranking, facets and totals stay bounded on
-# words that match most of the index. Figures in the README's search section.
-MAX_CANDIDATES = 5000
-MAX_PREFIX_TERMS = 50
 # Documents sampled (most recent first) to find which indexed words a prefix stands for.
 PREFIX_SAMPLE = 2000
 # ts_rank weights for D, C, B, A: author and community names, body, tags, title.
@@ -257,14 +257,32 @@ class PostgresBackend(SearchBackend):
     # Reading --------------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchHits:
-        warnings: list[str] = []
-        facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
         readable = request.readable_community_ids or request.readable_portal_item_ids
         if not readable or [] in (request.community_ids, request.author_ids, request.post_ids):
-            return SearchHits([], 0, facets, warnings)
+            return SearchHits([], 0, {name: {} for name in FACETS}, [])
+        deadline = bounds.Deadline()
+        try:
+            if not deadline.passed():
+                return self._search(request, deadline)
+        except OperationalError as error:
+            if not isinstance(error.orig, QueryCanceled):
+                raise
+        stopped = [bounds.time_budget_warning()]
+        return SearchHits(
+            [], 0, {name: {} for name in FACETS}, stopped, total_exact=False, facets_exact=False
+        )
+
+    def _search(self, request: SearchRequest, deadline: bounds.Deadline) -> SearchHits:
+        warnings: list[str] = []
+        facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
         params: dict = {}
         builder = _TsQuery(params)
         with db.engine.connect() as connection:
+            # For this transaction only: the statements below end with the time budget.
+            connection.execute(
+                text("SELECT set_config('statement_timeout', :budget, true)"),
+                {"budget": f"{max(1, int(deadline.remaining() * 1000))}ms"},
+            )
             positive = self._positive(connection, builder, request, warnings)
             if positive == "":
                 return SearchHits([], 0, facets, warnings)
@@ -284,7 +302,10 @@ class PostgresBackend(SearchBackend):
                     )
                     score += f" + CASE priority {boosts} ELSE 0 END"
             params.update(
-                cap=MAX_CANDIDATES + 1, kept=MAX_CANDIDATES, offset=request.offset, limit=request.limit
+                cap=bounds.MAX_COUNTED + 1,
+                kept=bounds.MAX_COUNTED,
+                offset=request.offset,
+                limit=request.limit,
             )
             order = "score DESC, created_at DESC, key" if ranked else "created_at DESC, key"
             # One statement reads the bounded candidates once for the page, the facets and the total.
@@ -336,7 +357,7 @@ class PostgresBackend(SearchBackend):
                 beyond = int(number)  # matches past the bound: the total is a floor
             elif value is not None:
                 facets[part][value] = int(number)
-        return SearchHits(hits, total, facets, warnings, total_exact=beyond == 0)
+        return SearchHits(hits, total, facets, warnings, total_exact=beyond == 0, facets_exact=beyond == 0)
 
     def _positive(self, connection, builder: _TsQuery, request: SearchRequest, warnings) -> str | None:
         """The required words as one tsquery; None when nothing is required, "" when nothing matches."""
@@ -356,8 +377,6 @@ class PostgresBackend(SearchBackend):
         Which words it stands for is read from a bounded sample of the most recent readable
         documents it matches, so a broad prefix never walks the whole index.
         """
-        from rse.errors import _l
-
         sample_params: dict = {}
         sample = _TsQuery(sample_params, "s")
         tsquery = sample.prefix_terms(prefix)
@@ -390,17 +409,10 @@ class PostgresBackend(SearchBackend):
         ).all()
         if not words:
             return None
-        if len(words) <= MAX_PREFIX_TERMS:
+        if len(words) <= bounds.MAX_PREFIX_TERMS:
             return builder.prefix_terms(prefix)
-        warnings.append(
-            _l(
-                "“%(prefix)s*” matches %(count)d words: only the %(kept)d most frequent were searched.",
-                prefix=prefix,
-                count=len(words),
-                kept=MAX_PREFIX_TERMS,
-            )
-        )
-        kept = " | ".join(_quote_lexeme(word) for word, _count in words[:MAX_PREFIX_TERMS])
+        warnings.append(bounds.prefix_warning(prefix, len(words), bounds.MAX_PREFIX_TERMS))
+        kept = " | ".join(_quote_lexeme(word) for word, _count in words[: bounds.MAX_PREFIX_TERMS])
         return f"CAST({builder.bind(kept)} AS tsquery)"
 
     def _restrictions(self, request: SearchRequest, params: dict) -> list[str]:

@@ -56,11 +56,17 @@ class FacetsSchema(ma.Schema):
 class SearchPageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(SearchItemSchema))
     total = ma.fields.Integer()
-    total_exact = ma.fields.Boolean()
+    total_exact = ma.fields.Boolean(
+        metadata={"description": "False: more matches than the bound; `total` is a floor."}
+    )
     facets = ma.fields.Nested(FacetsSchema)
+    facets_exact = ma.fields.Boolean(
+        metadata={"description": "False: the facets count the bounded set of matches only."}
+    )
     next = ma.fields.String(allow_none=True)
     warnings = ma.fields.List(
-        ma.fields.String(), metadata={"description": "What was bounded (e.g. a broad prefix)."}
+        ma.fields.String(),
+        metadata={"description": "What was bounded (a broad prefix, the time budget)."},
     )
 
 

@@ -41,6 +41,7 @@ class SearchPage:
     facets: dict[str, list[dict]]
     next: str | None
     warnings: list[str] = field(default_factory=list)
+    facets_exact: bool = True  # False: counted over the bounded set of matches (search.bounds)
 
 
 def search(
@@ -99,6 +100,7 @@ def search(
         if next_offset < found.total and next_offset <= MAX_OFFSET
         else None,
         warnings=list(found.warnings),  # English; pages translate them
+        facets_exact=found.facets_exact,
     )
 
 

@@ -10,20 +10,22 @@ import time
 from collections.abc import Callable, Hashable, Iterable
 from pathlib import Path
 
-from whoosh import highlight, index, sorting
+from whoosh import index, sorting
 from whoosh import query as wq
+from whoosh.collectors import WrappingCollector
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 from whoosh.matching import IntersectionMatcher, NullMatcherClass, WrappingMatcher
 
+from search import bounds
 from search.analysis import analyse, fold, french_analyzer
 from search.backends import FACETS, Hit, SearchBackend, SearchHits, SearchRequest
 from search.documents import IndexBatch, SearchDocument, document_key
 from search.query import ParsedQuery, parse_date
+from search.snippets import highlight_snippet
 
 log = logging.getLogger(__name__)
 
-MAX_PREFIX_TERMS = 50
 # Ranking: title counts more than the body (BM25F field boosts).
 TEXT_FIELDS = {"title": 2.0, "body": 1.0, "tags_text": 1.5, "author": 1.0, "community": 0.5}
 PRIORITY_BOOSTS = {"flash": 4.0, "immediate": 2.5, "priority": 1.5}
@@ -133,6 +135,35 @@ class RestrictedAnd(wq.And):
         )
 
 
+class _BoundedCollector(WrappingCollector):
+    """Collects at most ``cap`` matches and stops when the deadline passes, keeping what it has.
+
+    Whoosh walks its segments oldest first: beyond the cap, the page, facets and total come from
+    the first matches in index order.
+    """
+
+    def __init__(self, child, cap: int, deadline):
+        super().__init__(child)
+        self.cap = cap
+        self.deadline = deadline
+        self.collected = 0
+        self.capped = self.timed_out = False
+
+    def collect_matches(self):
+        if self.capped or self.timed_out:
+            return
+        child = self.child
+        for sub_docnum in child.matches():
+            if self.collected >= self.cap:
+                self.capped = True
+                return
+            if not self.collected % 64 and self.deadline.passed():
+                self.timed_out = True
+                return
+            child.collect(sub_docnum)
+            self.collected += 1
+
+
 class _PlainOr(wq.Or):
     matcher_type = wq.Or.DEFAULT_MATCHER
 
@@ -141,16 +172,6 @@ def _plain_unions(query: wq.Query) -> wq.Query:
     if type(query) is wq.Or:
         return _PlainOr(query.subqueries, boost=query.boost)
     return query
-
-
-class MarkFormatter(highlight.HtmlFormatter):
-    """``<mark>word</mark>``, everything else escaped."""
-
-    def __init__(self):
-        super().__init__(tagname="mark", between=" … ")
-
-    def format_token(self, text, token, replace=False):
-        return f"<mark>{highlight.htmlescape(highlight.get_text(text, token, replace))}</mark>"
 
 
 class WhooshBackend(SearchBackend):
@@ -282,6 +303,7 @@ class WhooshBackend(SearchBackend):
         readable = request.readable_community_ids or request.readable_portal_item_ids
         if not readable or [] in (request.community_ids, request.author_ids, request.post_ids):
             return SearchHits([], 0, {name: {} for name in FACETS}, warnings)
+        deadline = bounds.Deadline()
         searcher = self._searcher()
         matcher = self._text_query(searcher, request.query, warnings)
         if request.priority_boost and request.sort == "relevance":
@@ -299,12 +321,13 @@ class WhooshBackend(SearchBackend):
         options = {}
         if request.sort == "date" or not request.query.has_text:
             options = {"sortedby": "created_at", "reverse": True}
-        results = searcher.search(
-            self._restricted(searcher, matcher, request),
-            limit=request.offset + request.limit,
-            groupedby=facets,
-            **options,
+        collector = _BoundedCollector(
+            searcher.collector(limit=request.offset + request.limit, groupedby=facets, **options),
+            bounds.MAX_COUNTED,
+            deadline,
         )
+        searcher.search_with_collector(self._restricted(searcher, matcher, request), collector)
+        results = collector.results()
         total = len(results)
         hits = [
             Hit(
@@ -316,8 +339,11 @@ class WhooshBackend(SearchBackend):
             for result in results[request.offset : request.offset + request.limit]
             for stored in [result.fields()]
         ]
+        if collector.timed_out:
+            warnings.append(bounds.time_budget_warning())
+        exact = not (collector.capped or collector.timed_out)
         counted = {name: dict(results.groups(name)) for name in FACETS}
-        return SearchHits(hits, total, counted, warnings)
+        return SearchHits(hits, total, counted, warnings, total_exact=exact, facets_exact=exact)
 
     def match_new_posts(
         self, documents: list[SearchDocument], requests: dict[Hashable, SearchRequest]
@@ -437,13 +463,11 @@ class WhooshBackend(SearchBackend):
         return self._any_field(lambda name: wq.Phrase(name, tokens))
 
     def _prefix(self, searcher, prefix: str, warnings: list[str]) -> wq.Query:
-        """The most frequent indexed terms starting with the prefix, at most MAX_PREFIX_TERMS.
+        """The most frequent indexed terms starting with the prefix, at most ``bounds.MAX_PREFIX_TERMS``.
 
         Terms are stems, so a prefix longer than a word's stem ("negociat*" for "negoci") also
         matches that stem.
         """
-        from rse.errors import _l
-
         folded = fold(prefix)
         reader = searcher.reader()
         frequency: dict[str, int] = {}
@@ -458,37 +482,10 @@ class WhooshBackend(SearchBackend):
         if not frequency:
             return wq.NullQuery
         terms = sorted(frequency, key=lambda term: (-frequency[term], term))
-        if len(terms) > MAX_PREFIX_TERMS:
-            warnings.append(
-                _l(
-                    "“%(prefix)s*” matches %(count)d words: only the %(kept)d most frequent were searched.",
-                    prefix=prefix,
-                    count=len(terms),
-                    kept=MAX_PREFIX_TERMS,
-                )
-            )
-            terms = terms[:MAX_PREFIX_TERMS]
+        if len(terms) > bounds.MAX_PREFIX_TERMS:
+            warnings.append(bounds.prefix_warning(prefix, len(terms), bounds.MAX_PREFIX_TERMS))
+            terms = terms[: bounds.MAX_PREFIX_TERMS]
         return wq.Or([wq.Term(name, term) for term in terms for name in TEXT_FIELDS])
 
     def snippet(self, query: ParsedQuery, text: str) -> str | None:
-        terms = set()
-        for word in [*query.words, *query.phrases]:
-            terms.update(analyse(word))
-        prefixes = [fold(prefix) for prefix in query.prefixes]
-        if not terms and not prefixes:
-            return None
-        if prefixes:
-            terms.update(
-                token.text
-                for token in french_analyzer()(text)
-                if any(token.text.startswith(p) or p.startswith(token.text) for p in prefixes)
-            )
-        fragment = highlight.highlight(
-            text,
-            frozenset(terms),
-            french_analyzer(),
-            highlight.ContextFragmenter(maxchars=200, surround=60),
-            MarkFormatter(),
-            top=2,
-        )
-        return fragment or None
+        return highlight_snippet(query, text)

@@ -1,7 +1,7 @@
 """Every search test that uses the app runs against each backend the test database allows.
 
-Whoosh always; PostgreSQL full-text search too when the suite runs on PostgreSQL
-(``RSE_TEST_DATABASE_URL``). The assertions are the same: both backends must behave alike.
+Whoosh and tantivy always; PostgreSQL full-text search too when the suite runs on PostgreSQL
+(``RSE_TEST_DATABASE_URL``). The assertions are the same: every backend must behave alike.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-BACKENDS = ["whoosh"] + (
+BACKENDS = ["whoosh", "tantivy"] + (
     ["postgresql"] if os.environ.get("RSE_TEST_DATABASE_URL", "").startswith("postgres") else []
 )
 _backends: dict[str, object] = {}

@@ -35,7 +35,7 @@ def _index_directly(app, change) -> None:
 
 
 def _generation(app):
-    """What the searches read now: Whoosh's current folder, PostgreSQL's table (by its oid)."""
+    """What the searches read now: the embedded index's current folder, PostgreSQL's table (its oid)."""
     if app.config["SEARCH_BACKEND"] == "postgresql":
         from sqlalchemy import text
 
@@ -43,7 +43,7 @@ def _generation(app):
 
         with app.app_context():
             return db.session.scalar(text("SELECT 'search_documents'::regclass::oid"))
-    return (Path(app.config["SEARCH_DIR"]) / "current").resolve()
+    return app.extensions["rse_search"].current.resolve()
 
 
 def _generation_exists(app, generation) -> bool:

@@ -47,3 +47,14 @@ def test_postgresql_search_needs_a_postgresql_database(tmp_path):
         }
     )
     assert config["SEARCH_BACKEND"] == "postgresql"
+
+
+def test_tantivy_search_keeps_its_index_under_the_search_folder(tmp_path):
+    from search.tantivy_index import TantivyBackend
+
+    config = load_config({"RSE_INSTANCE_DIR": str(tmp_path), "RSE_SEARCH_BACKEND": "tantivy"})
+    assert config["SEARCH_BACKEND"] == "tantivy"
+    backend = TantivyBackend(config["SEARCH_DIR"])
+    backend.ensure_index()
+    assert backend.current.resolve().parent == tmp_path / "search" / "tantivy"
+    backend.ping()

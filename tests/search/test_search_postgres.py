@@ -26,9 +26,9 @@ def world(api, make_user):
 def test_a_broad_query_ranks_a_bounded_set_of_recent_matches_and_says_the_total_is_a_floor(
     api, world, monkeypatch, client, login
 ):
-    from search import postgres
+    from search import bounds
 
-    monkeypatch.setattr(postgres, "MAX_CANDIDATES", 3)
+    monkeypatch.setattr(bounds, "MAX_COUNTED", 3)
     for number in range(5):
         write(api, world["author"], world["community"], title=f"Dépêche {number}", body="dépêche")
     ranked = search(api, world["reader"], q="depeche", limit=2)
@@ -62,3 +62,22 @@ def test_documents_carry_a_weighted_french_vector(app, api, world):
     with app.app_context():
         vector = db.session.scalar(text("SELECT document::text FROM search_documents"))
     assert {"'elus':2A", "'sahel':3B", "'negoci':4C"} <= set(vector.split())
+
+
+def test_a_statement_outliving_the_time_budget_is_cancelled_with_a_warning(api, world, monkeypatch):
+    from sqlalchemy import text
+
+    from search import bounds, postgres
+
+    write(api, world["author"], world["community"], title="Dépêche", body="dépêche")
+    monkeypatch.setattr(bounds.Deadline, "remaining", lambda self: 0.001)
+    choose_words = postgres.PostgresBackend._positive
+
+    def slow(self, connection, *args):
+        connection.execute(text("SELECT pg_sleep(0.5)"))  # a runaway statement
+        return choose_words(self, connection, *args)
+
+    monkeypatch.setattr(postgres.PostgresBackend, "_positive", slow)
+    stopped = search(api, world["reader"], q="depeche")
+    assert stopped["items"] == [] and stopped["total_exact"] is False
+    assert any("stopped after" in warning for warning in stopped["warnings"])

@@ -1,0 +1,54 @@
+"""What one search may cost, on every backend: bounded totals and facets, prefixes, time."""
+
+import pytest
+
+from tests.search.test_search_api import search, titles, write
+
+
+@pytest.fixture
+def world(api, make_user):
+    author = make_user("Alice Martin", unit="MEAE/DGM")
+    reader = make_user("Bruno Lemaire", email="bruno.lemaire@example.gouv.fr", unit="MEAE/DGM/Afrique")
+    community = (
+        api(author).post("/api/v1/communities", json={"name": "Veille", "visibility": "open"}).get_json()
+    )
+    for number in range(5):
+        write(api, author, community, title=f"Dépêche {number}", body="dépêche")
+    return {"author": author, "reader": reader, "community": community}
+
+
+def test_beyond_the_bound_the_total_is_a_floor_and_facets_say_so(api, world, monkeypatch, client, login):
+    from search import bounds
+
+    monkeypatch.setattr(bounds, "MAX_COUNTED", 3)
+    broad = search(api, world["reader"], q="depeche", limit=2)
+    assert broad["total"] == 3 and broad["total_exact"] is False and broad["facets_exact"] is False
+    assert len(broad["items"]) == 2 and broad["next"]
+    assert sum(entry["count"] for entry in broad["facets"]["month"]) == 3
+    selective = search(api, world["reader"], q="depeche 4")
+    assert titles(selective) == ["Dépêche 4"]
+    assert selective["total_exact"] is True and selective["facets_exact"] is True
+    login(client, "bruno.lemaire@example.gouv.fr")
+    page = client.get("/search?q=depeche").get_data(as_text=True)
+    assert "Au moins 3 résultats" in page and "Décompte sur 3 résultats seulement" in page
+
+
+def test_within_the_bound_everything_is_exact(api, world):
+    result = search(api, world["reader"], q="depeche", limit=2)
+    assert result["total"] == 5 and result["total_exact"] is True and result["facets_exact"] is True
+    assert sum(entry["count"] for entry in result["facets"]["month"]) == 5
+
+
+def test_a_query_out_of_time_stops_with_a_clear_message(api, world, monkeypatch, client, login):
+    from search import bounds
+
+    monkeypatch.setattr(bounds, "TIME_BUDGET_SECONDS", 0.0)
+    stopped = search(api, world["reader"], q="depeche")
+    assert stopped["total_exact"] is False and stopped["facets_exact"] is False
+    assert any("stopped after 0 s" in warning for warning in stopped["warnings"])
+    login(client, "bruno.lemaire@example.gouv.fr")
+    response = client.get("/search?q=depeche")
+    assert response.status_code == 200
+    assert "La recherche a été arrêtée après 0 s" in response.get_data(as_text=True)
+    monkeypatch.setattr(bounds, "TIME_BUDGET_SECONDS", 2.0)
+    assert search(api, world["reader"], q="depeche")["total"] == 5
