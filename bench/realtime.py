@@ -4,12 +4,14 @@
     .venv/bin/python bench/realtime.py --clients 100 500 1000 --processes 2 --redis-url redis://127.0.0.1:6399/0
 
 Builds a fresh demo world (``rse demo``) in a temporary instance, starts ``rse serve`` processes on
-loopback (two or more share Redis), connects N Socket.IO clients (python-socketio, WebSocket) with
-the tokens of the demo people, spread over the processes and the people, hence over the
-communities. An author then writes posts through the API at a steady rate, one community after the
-other. For every ``post.created`` a client receives, the latency is the time from just before the
-POST request was sent to the event's arrival (the write itself included). Memory per connection is
-the growth of the server processes' resident memory while the N clients connect, divided by N.
+loopback (gevent worker by default, ``--worker-class gthread`` to compare; two or more share Redis),
+connects N Socket.IO clients (python-socketio's asyncio client, WebSocket, many per event loop, one
+loop per client process) with the tokens of the demo people, spread over the processes and the
+people, hence over the communities. An author then writes posts through the API at a steady rate,
+one community after the other. For every ``post.created`` a client receives, the latency is the
+time from just before the POST request was sent to the event's arrival (the write itself
+included). Memory per connection is the growth of the server processes' resident memory while the
+N clients connect, divided by N.
 """
 
 from __future__ import annotations

@@ -39,6 +39,9 @@ SWEEP_SECONDS = 10
 # and for this many people at a time, so that posts and comments are not held up behind them.
 DESK_COALESCE_SECONDS = 0.25
 DESK_BATCH = 100
+# Under gevent a batch holds the event loop (every request and socket of the process) while it is
+# counted, a few milliseconds per person: smaller batches keep that wait short.
+DESK_BATCH_COOPERATIVE = 25
 # With Redis, each process checks this often that it still hears the message queue (a restarted
 # Redis drops subscriptions and every socket list).
 PROBE_SECONDS = 1.0
@@ -317,10 +320,12 @@ class Realtime:
 
         Posts, comments and notifications of each commit are sent at once. The people whose counts
         changed wait up to ``DESK_COALESCE_SECONDS`` in a set (ten posts to someone: one count),
-        then are counted ``DESK_BATCH`` at a time, the queue being looked at between batches.
+        then are counted ``DESK_BATCH`` at a time (``DESK_BATCH_COOPERATIVE`` under gevent), the
+        queue being looked at between batches.
         """
         due: set[int] = set()
         flush_at = 0.0
+        batch_size = DESK_BATCH_COOPERATIVE if self._cooperative() else DESK_BATCH
         while True:
             wait = max(0.0, flush_at - time.monotonic()) if due else None
             try:
@@ -338,7 +343,7 @@ class Realtime:
                         flush_at = time.monotonic() + DESK_COALESCE_SECONDS
                     due |= changed
                     continue
-                batch = set(itertools.islice(due, DESK_BATCH))
+                batch = set(itertools.islice(due, batch_size))
                 due -= batch
                 self._send(lambda batch=batch: (self._desk(batch), set())[1])
                 # Under gevent, requests and sockets wait while a batch is counted: let them run.
