@@ -90,7 +90,8 @@ def _cluster(tmp_path, redis_url: str, worker_class: str = "gevent"):
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url in urls:
-            assert _wait_until(lambda url=url: _healthy(url)), f"{url} did not start"
+            # Generous: on a loaded machine a server process takes tens of seconds to boot.
+            assert _wait_until(lambda url=url: _healthy(url), timeout=90), f"{url} did not start"
         yield {"a": urls[0], "b": urls[1], "tokens": tokens, "rse": rse}
     finally:
         for server in servers:
