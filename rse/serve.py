@@ -9,8 +9,9 @@ The default worker is gevent: one event loop runs every request and every open s
 greenlet, so that a thousand sockets cost a thousand greenlets of a few KiB, not a thousand threads
 queueing for the interpreter lock. gevent must patch the standard library before anything imports
 ``socket``, ``ssl``, ``threading`` or psycopg (which picks its wait function at import time): the
-command therefore starts a fresh interpreter that patches first, then runs this same command (see
-``_restart_patched``). ``--worker-class gthread`` keeps the former worker, a thread per request.
+command therefore checks the configuration (it builds the app once), then replaces itself by a fresh
+interpreter that patches first and starts gunicorn (see ``PATCHED_START``). ``--worker-class
+gthread`` keeps the former worker, a thread per request, without patching.
 """
 
 from __future__ import annotations
