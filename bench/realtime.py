@@ -4,12 +4,14 @@
     .venv/bin/python bench/realtime.py --clients 100 500 1000 --processes 2 --redis-url redis://127.0.0.1:6399/0
 
 Builds a fresh demo world (``rse demo``) in a temporary instance, starts ``rse serve`` processes on
-loopback (two or more share Redis), connects N Socket.IO clients (python-socketio, WebSocket) with
-the tokens of the demo people, spread over the processes and the people, hence over the
-communities. An author then writes posts through the API at a steady rate, one community after the
-other. For every ``post.created`` a client receives, the latency is the time from just before the
-POST request was sent to the event's arrival (the write itself included). Memory per connection is
-the growth of the server processes' resident memory while the N clients connect, divided by N.
+loopback (gevent worker by default, ``--worker-class gthread`` to compare; two or more share Redis),
+connects N Socket.IO clients (python-socketio's asyncio client, WebSocket, many per event loop, one
+loop per client process) with the tokens of the demo people, spread over the processes and the
+people, hence over the communities. An author then writes posts through the API at a steady rate,
+one community after the other. For every ``post.created`` a client receives, the latency is the
+time from just before the POST request was sent to the event's arrival (the write itself
+included). Memory per connection is the growth of the server processes' resident memory while the
+N clients connect, divided by N.
 """
 
 from __future__ import annotations
@@ -23,15 +25,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 import uuid
 from pathlib import Path
 
 RSE = str(Path(sys.executable).with_name("rse"))
-# Processes holding the clients (at most; about 50 clients each below that).
-LISTENERS = 4
+# Clients connecting at once in each listening process (the server accepts them in turn anyway).
+CONNECTING_AT_ONCE = 50
 TOKEN_SCRIPT = """
 from sqlalchemy import select
 from rse import create_app
@@ -100,7 +101,7 @@ def wait_until(predicate, timeout: float) -> bool:
 class World:
     """A demo instance with its servers."""
 
-    def __init__(self, processes: int, redis_url: str | None, threads: int):
+    def __init__(self, processes: int, redis_url: str | None, worker_class: str, threads: int):
         self.dir = tempfile.mkdtemp(prefix="rse-bench-realtime-")
         self.env = {
             **os.environ,
@@ -121,7 +122,18 @@ class World:
         self.servers, self.urls = [], []
         for _ in range(processes):
             port = free_port()
-            command = [RSE, "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)]
+            command = [
+                RSE,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--worker-class",
+                worker_class,
+            ]
+            if worker_class == "gthread":
+                command += ["--threads", str(threads)]
             self.servers.append(
                 subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             )
@@ -155,40 +167,51 @@ class World:
 def listen(urls: list[str], tokens: list[str], ready, stop, arrivals) -> None:
     """One listening process: its share of the clients; sends back (post id, arrival time) pairs.
 
-    The clients are spread over several processes so that the listeners' own interpreter lock does
-    not add to the latency measured. ``time.monotonic`` is one clock for every process of a machine.
+    The clients are asyncio ones (python-socketio's ``AsyncClient``), many on one event loop, so
+    that they cost the machine little next to the servers measured. They are spread over a few
+    processes all the same, so that one loop busy reading does not add to the latency measured.
+    ``time.monotonic`` is one clock for every process of a machine.
     """
+    import asyncio
+
+    asyncio.run(_listen(urls, tokens, ready, stop, arrivals))
+
+
+async def _listen(urls: list[str], tokens: list[str], ready, stop, arrivals) -> None:
+    import asyncio
+
     import socketio
 
-    clients, seen = [], []
-    lock = threading.Lock()
-    for index, token in enumerate(tokens):
-        client = socketio.Client(reconnection=False)
+    seen: list[tuple[int, float]] = []
 
-        def on_post(data):
-            arrived = time.monotonic()
-            with lock:
-                seen.append((data.get("id"), arrived))
+    async def on_post(data):
+        seen.append((data.get("id"), time.monotonic()))
 
+    async def connect(index: int, token: str, gate: asyncio.Semaphore):
+        client = socketio.AsyncClient(reconnection=False)
         client.on("post.created", on_post)
-        client.connect(
-            urls[index % len(urls)], auth={"token": token}, transports=["websocket"], wait_timeout=60
-        )
-        clients.append(client)
+        async with gate:
+            await client.connect(
+                urls[index % len(urls)], auth={"token": token}, transports=["websocket"], wait_timeout=60
+            )
+        return client
+
+    gate = asyncio.Semaphore(CONNECTING_AT_ONCE)
+    clients = await asyncio.gather(*(connect(index, token, gate) for index, token in enumerate(tokens)))
     ready.set()
-    stop.wait()
-    for client in clients:
-        client.disconnect()
+    while not stop.is_set():
+        await asyncio.sleep(0.1)
+    await asyncio.gather(*(client.disconnect() for client in clients))
     arrivals.put(seen)
 
 
-def connect_clients(world: World, count: int):
+def connect_clients(world: World, count: int, listeners_at_most: int):
     """Start the listening processes; returns a function that stops them and gives the arrivals."""
     import multiprocessing
 
     people = sorted(world.tokens)
     tokens = [world.tokens[people[index % len(people)]] for index in range(count)]
-    shares = max(1, min(LISTENERS, count // 50))
+    shares = max(1, min(listeners_at_most, count // 50))
     context = multiprocessing.get_context("spawn")
     stop, arrivals = context.Event(), context.Queue()
     listeners = []
@@ -222,13 +245,13 @@ def readers(world: World, author_token: str) -> list[dict]:
     return sorted(listed, key=lambda community: -community["member_count"])
 
 
-def run_one(world: World, count: int, posts: int, rate: float) -> dict:
+def run_one(world: World, count: int, posts: int, rate: float, listeners: int) -> dict:
     author_email = "claire.lefevre@diplomatie.gouv.fr"
     author = world.tokens[author_email]
     communities = readers(world, author)[:5]
     sent_at: dict[int, float] = {}
     before = world.memory_kib()
-    finish = connect_clients(world, count)
+    finish = connect_clients(world, count, listeners)
     time.sleep(2.0)  # let the connections settle before measuring memory
     per_connection = (world.memory_kib() - before) / count
     interval = 1.0 / rate
@@ -266,16 +289,21 @@ def main() -> None:
     parser.add_argument("--redis-url", default=None, help="Required with more than one process.")
     parser.add_argument("--posts", type=int, default=40)
     parser.add_argument("--rate", type=float, default=2.0, help="Posts per second.")
+    parser.add_argument("--worker-class", choices=["gevent", "gthread"], default="gevent")
+    parser.add_argument(
+        "--client-processes", type=int, default=2, help="Processes holding the clients (at most)."
+    )
     options = parser.parse_args()
     if options.processes > 1 and not options.redis_url:
         parser.error("several processes share events through Redis: give --redis-url")
-    threads = max(options.clients) + 64  # a WebSocket holds one server thread while it is open
+    threads = max(options.clients) + 64  # gthread: a WebSocket holds one server thread while open
     print(f"load average before: {os.getloadavg()}")
+    print(f"worker class: {options.worker_class}, client processes: {options.client_processes}")
     print("processes | clients | events received | p50 ms | p95 ms | p99 ms | KiB per connection")
     for count in options.clients:
-        world = World(options.processes, options.redis_url, threads)
+        world = World(options.processes, options.redis_url, options.worker_class, threads)
         try:
-            result = run_one(world, count, options.posts, options.rate)
+            result = run_one(world, count, options.posts, options.rate, options.client_processes)
         finally:
             world.stop()
         print(

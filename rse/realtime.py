@@ -39,6 +39,9 @@ SWEEP_SECONDS = 10
 # and for this many people at a time, so that posts and comments are not held up behind them.
 DESK_COALESCE_SECONDS = 0.25
 DESK_BATCH = 100
+# Under gevent a batch holds the event loop (every request and socket of the process) while it is
+# counted, a few milliseconds per person: smaller batches keep that wait short.
+DESK_BATCH_COOPERATIVE = 25
 # With Redis, each process checks this often that it still hears the message queue (a restarted
 # Redis drops subscriptions and every socket list).
 PROBE_SECONDS = 1.0
@@ -48,6 +51,9 @@ PROBE_PREFIX = b"rse-probe:"
 PROBE_TIMEOUT_SECONDS = 5.0
 # ...and lists its sockets in Redis again this often, well within ``SOCKETS_TTL_SECONDS``.
 RELIST_SECONDS = 3600
+# Under gevent, a request waits at most this long for the events of its commit to leave (see
+# ``Realtime.deliver_later``).
+EVENTS_FIRST_SECONDS = 1.0
 
 
 class ListeningRedisManager:
@@ -182,6 +188,7 @@ class Realtime:
         self.app = app
         self.registry = registry
         self.socket_users: dict[str, int] = {}  # sockets of this process -> their person
+        # (intents, an event set once they are sent, or None): one item per commit.
         self._pending: queue.Queue = queue.Queue()
         self._worker_started = False
         self._serving_sockets = False
@@ -291,33 +298,56 @@ class Realtime:
             if not self._worker_started:
                 socketio.start_background_task(self._work)
                 self._worker_started = True
-        self._pending.put(intents)
+        if not self._cooperative():
+            self._pending.put((intents, None))
+            return
+        # Under gevent a greenlet runs until it waits on something: what this request still does
+        # after its commit (the search index, its answer) would otherwise come before the events,
+        # and add to their delay. It waits for them instead; the sockets' writers, woken by the
+        # emit before this request is, send them first.
+        sent = threading.Event()
+        self._pending.put((intents, sent))
+        sent.wait(timeout=EVENTS_FIRST_SECONDS)
+
+    @staticmethod
+    def _cooperative() -> bool:
+        from rse.serve import patched_by_gevent
+
+        return patched_by_gevent()
 
     def _work(self) -> None:
         """One thread per process: events leave in commit order; desk counts follow, coalesced.
 
         Posts, comments and notifications of each commit are sent at once. The people whose counts
         changed wait up to ``DESK_COALESCE_SECONDS`` in a set (ten posts to someone: one count),
-        then are counted ``DESK_BATCH`` at a time, the queue being looked at between batches.
+        then are counted ``DESK_BATCH`` at a time (``DESK_BATCH_COOPERATIVE`` under gevent), the
+        queue being looked at between batches.
         """
         due: set[int] = set()
         flush_at = 0.0
+        batch_size = DESK_BATCH_COOPERATIVE if self._cooperative() else DESK_BATCH
         while True:
             wait = max(0.0, flush_at - time.monotonic()) if due else None
             try:
-                intents = self._pending.get(timeout=wait)
+                intents, sent = self._pending.get(timeout=wait)
             except queue.Empty:
-                intents = None
+                intents = sent = None
             try:
                 if intents is not None:
-                    changed = self._send(lambda intents=intents: self._immediate(intents))
+                    try:
+                        changed = self._send(lambda intents=intents: self._immediate(intents))
+                    finally:
+                        if sent is not None:
+                            sent.set()
                     if changed and not due:
                         flush_at = time.monotonic() + DESK_COALESCE_SECONDS
                     due |= changed
                     continue
-                batch = set(itertools.islice(due, DESK_BATCH))
+                batch = set(itertools.islice(due, batch_size))
                 due -= batch
                 self._send(lambda batch=batch: (self._desk(batch), set())[1])
+                # Under gevent, requests and sockets wait while a batch is counted: let them run.
+                socketio.sleep(0)
             except Exception:
                 log.exception("Could not deliver live events")
 
@@ -358,9 +388,12 @@ def init_realtime(app: Flask) -> None:
     origins = app.config.get("SOCKETIO_ORIGINS") or None  # None: the page's own origin only
     redis_url = app.config.get("REDIS_URL")
     channel = app.config.get("SOCKETIO_CHANNEL", "rse-socketio")
+    from rse.serve import patched_by_gevent
+
     socketio.init_app(
         app,
-        async_mode="threading",
+        # Greenlets under ``rse serve``'s gevent worker; threads in tests and under ``rse run``.
+        async_mode="gevent" if patched_by_gevent() else "threading",
         cors_allowed_origins=origins,
         message_queue=redis_url,
         # Always given: the extension object is shared by every app of a process (tests).

@@ -321,7 +321,7 @@ def test_desk_counts_of_one_person_are_computed_once_for_commits_close_together(
         realtime.Realtime, "_desk", staticmethod(lambda user_ids: counted.append(set(user_ids)))
     )
     for number in range(10):
-        state._pending.put(number)
+        state._pending.put((number, None))
     threading.Thread(target=state._work, daemon=True).start()
     deadline = time.monotonic() + 5
     while sum(len(batch) for batch in counted) < len(people) and time.monotonic() < deadline:

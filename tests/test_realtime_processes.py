@@ -40,18 +40,19 @@ def _wait_until(predicate, timeout: float = 20.0) -> bool:
     return False
 
 
-@pytest.fixture
-def cluster(tmp_path):
+# gevent is the default worker of ``rse serve``; gthread, a thread per request, stays available.
+@pytest.fixture(params=["gevent", "gthread"])
+def cluster(tmp_path, request):
     import redis
 
     try:
         redis.Redis.from_url(REDIS_URL).ping()
     except redis.RedisError as error:
         pytest.fail(f"Redis is needed at {REDIS_URL} (.ci/run starts it): {error}", pytrace=False)
-    yield from _cluster(tmp_path, REDIS_URL)
+    yield from _cluster(tmp_path, REDIS_URL, request.param)
 
 
-def _cluster(tmp_path, redis_url: str):
+def _cluster(tmp_path, redis_url: str, worker_class: str = "gevent"):
     env = {
         **os.environ,
         "RSE_ENV": "development",
@@ -80,7 +81,7 @@ def _cluster(tmp_path, redis_url: str):
         port = _free_port()
         servers.append(
             subprocess.Popen(
-                [RSE, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [RSE, "serve", "--host", "127.0.0.1", "--port", str(port), "--worker-class", worker_class],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
@@ -89,7 +90,8 @@ def _cluster(tmp_path, redis_url: str):
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url in urls:
-            assert _wait_until(lambda url=url: _healthy(url)), f"{url} did not start"
+            # Generous: on a loaded machine a server process takes tens of seconds to boot.
+            assert _wait_until(lambda url=url: _healthy(url), timeout=90), f"{url} did not start"
         yield {"a": urls[0], "b": urls[1], "tokens": tokens, "rse": rse}
     finally:
         for server in servers:
