@@ -12,8 +12,9 @@ API with a personal token, as a client would, so the figures include permission 
 database checks of each hit, snippets and serialisation. It asks them for a member of many
 communities and for a member of few, then the same queries of the raw engine (no permission
 trimming, no facets: the first 20 hits and the total). Last it writes posts through the API and
-polls the search until each is found: the delay from the commit to the post being searchable.
-Writes those posts into the world it measures.
+polls the search until each is found: the delay from the commit to the post being searchable,
+in each ``--writer-modes`` (``inline``: the request drains; ``background``: the process's writer
+thread does). Writes those posts into the world it measures.
 
 The raw engine of each backend is a function in ``RAW_ENGINES``; a backend without one prints
 "n/a" in the raw columns.
@@ -298,12 +299,12 @@ def raw_postgresql(backend, q: str) -> int:
 
 
 def raw_tantivy(backend, q: str) -> int | None:
-    """The tantivy module's own ``raw_search(text, limit)``, when it has one."""
+    """The tantivy module's own ``raw_search(text, limit)`` (or the backend's), when it has one."""
     try:
         module = importlib.import_module("search.tantivy_index")
     except ImportError:
         return None
-    raw_search = getattr(module, "raw_search", None)
+    raw_search = getattr(module, "raw_search", None) or getattr(backend, "raw_search", None)
     if raw_search is None:
         return None
     return raw_search(q, RAW_LIMIT)

@@ -23,6 +23,7 @@ import fcntl
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,6 +45,8 @@ INLINE_MAX_BATCHES = 4
 PERIODIC_PASS_SECONDS = 5.0
 # At exit a process lets its writer thread finish what its own commits left, for this long at most.
 EXIT_GRACE_SECONDS = 10.0
+# While another process holds the writer lock, the thread tries again at most this long apart.
+LOCK_RETRY_MAX_SECONDS = 1.0
 
 
 def enqueue(kind: str, object_id: int, session=None) -> None:
@@ -232,7 +235,7 @@ class BackgroundWriter:
                 with self.app.app_context():
                     periodic = self.app.config.get("SEARCH_WORKER") == "background"
                     if woken or (periodic and _outbox_has_rows()):
-                        drain(block=True)
+                        _drain_until_empty()
             except Exception:  # noqa: BLE001 - the outbox keeps the changes for the next pass
                 log.exception("Search index update failed; the changes stay in the outbox")
             with self._condition:
@@ -266,6 +269,22 @@ def wait_until_indexed(app, timeout: float = 30.0) -> bool:
     if writer is None or writer.pid != os.getpid():
         return True  # inline: the committing request drained already; no thread was started
     return writer.wait_idle(timeout)
+
+
+def _drain_until_empty() -> None:
+    """Drain, trying the lock again a little later while another writer holds it.
+
+    Never a blocking wait on the lock: in a server whose threads are cooperative (green) threads,
+    a blocked lock call would stall every request of the process for as long as the other writer
+    (a whole reindex, say) keeps it.
+    """
+    pause = 0.02
+    while True:
+        drain(block=False)
+        if not _outbox_has_rows():
+            return
+        time.sleep(pause)
+        pause = min(pause * 2, LOCK_RETRY_MAX_SECONDS)
 
 
 def _outbox_has_rows() -> bool:
