@@ -48,8 +48,9 @@ ENV_VARS: tuple[EnvVar, ...] = (
     ),
     EnvVar(
         "RSE_SEARCH_WORKER",
-        "inline",
-        "`inline`: each server process updates the index after its commits; `external`: only"
+        "background",
+        "`background`: a thread in each server process updates the index after its commits;"
+        " `inline`: the committing request does before it answers; `external`: only"
         " `rse search worker` does.",
     ),
     EnvVar(
@@ -117,7 +118,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
         "SEARCH_DIR": _env("RSE_SEARCH_DIR", environ) or str(instance_dir / "search"),
         "SEARCH_BACKEND": _choice(environ, "RSE_SEARCH_BACKEND", ("whoosh", "tantivy", "postgresql")),
-        "SEARCH_WORKER": _choice(environ, "RSE_SEARCH_WORKER", ("inline", "external")),
+        "SEARCH_WORKER": _choice(environ, "RSE_SEARCH_WORKER", ("background", "inline", "external")),
         "REDIS_URL": redis_url,
         "SOCKETIO_ORIGINS": origins,
         "SOCKETIO_CHANNEL": _env("RSE_SOCKETIO_CHANNEL", environ) or "rse-socketio",

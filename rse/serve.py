@@ -105,7 +105,10 @@ def run_gunicorn(host: str, port: int, worker_class: str, connections: int, thre
         def load(self):
             # Built again inside the worker, after the fork: no database or Redis connection is shared.
             from rse import create_app
+            from search.outbox import start_background_writer
 
-            return create_app()
+            app = create_app()
+            start_background_writer(app)
+            return app
 
     Server().run()

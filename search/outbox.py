@@ -1,18 +1,29 @@
 """The index follows committed data: an outbox of changes and a single writer that drains it.
 
 Services call ``enqueue`` inside their transaction. After the commit, the process that wrote
-drains the outbox itself (embedded default) unless ``RSE_SEARCH_WORKER=external`` leaves it to
-``rse search worker``. One writer at a time: an exclusive file lock next to the index, so several
-processes never fight over Whoosh's own lock. A request never waits for it: when another process
-holds the lock, that process will see the new rows after it lets go (it checks again).
+drains the outbox, as ``RSE_SEARCH_WORKER`` says:
+
+- ``background`` (embedded default): a commit wakes the process's writer thread, which drains
+  while the request answers; the thread also looks at the outbox every ``PERIODIC_PASS_SECONDS``,
+  so rows left by a process that stopped are applied without waiting for the next commit;
+- ``inline``: the committing request drains a few batches itself before it answers (tests use it:
+  what a request wrote is searchable when it returns);
+- ``external``: servers leave it to ``rse search worker``.
+
+One writer at a time: an exclusive file lock next to the index, so several processes never fight
+over Whoosh's own lock. A request never waits for it: when another process holds the lock, that
+process will see the new rows after it lets go (it checks again).
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import logging
 import os
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +41,12 @@ BATCH_SIZE = 500
 # A request applies at most this many batches after its commit, so that a backlog (a community
 # renamed, a worker stopped) never holds a response for long; the next commits or the worker go on.
 INLINE_MAX_BATCHES = 4
+# The writer thread also looks at the outbox this often when no commit woke it.
+PERIODIC_PASS_SECONDS = 5.0
+# At exit a process lets its writer thread finish what its own commits left, for this long at most.
+EXIT_GRACE_SECONDS = 10.0
+# While another process holds the writer lock, the thread tries again at most this long apart.
+LOCK_RETRY_MAX_SECONDS = 1.0
 
 
 def enqueue(kind: str, object_id: int, session=None) -> None:
@@ -80,7 +97,9 @@ def drain(*, block: bool = False, max_batches: int | None = None) -> int:
     """
     applied = 0
     budget = max_batches
-    for _attempt in range(3):
+    # Until the outbox is empty (or the budget spent): a row whose writer found the lock taken is
+    # ours to apply, however many times that happens while we drain.
+    while True:
         with writer_lock(block=block) as acquired:
             if not acquired:
                 return applied  # the holder checks the outbox again after letting go
@@ -161,8 +180,114 @@ def _fan_out(session: Session, rows: list[SearchOutbox]) -> None:
                 session.execute(insert(SearchOutbox).from_select(["kind", "object_id"], rows_to_add))
 
 
-def drains_inline(app) -> bool:
-    return app.config.get("SEARCH_WORKER", "inline") == "inline"
+class BackgroundWriter:
+    """The process's writer thread: drains after each commit that woke it and every few seconds.
+
+    ``wait_idle`` returns once every wake-up asked before it was called has been served, which is
+    how a test or a benchmark knows a committed change is in the index without sleeping.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.pid = os.getpid()
+        self._condition = threading.Condition()
+        self._asked = 0  # wake-ups asked
+        self._served = 0  # wake-ups whose drain has finished
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="rse-search-writer", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        with self._condition:
+            self._asked += 1
+            self._condition.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until the drains asked so far are done; False when ``timeout`` passed first."""
+        with self._condition:
+            target = self._asked
+            return (
+                self._condition.wait_for(
+                    lambda: self._served >= target or not self._thread.is_alive(), timeout
+                )
+                and self._served >= target
+            )
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Finish the asked drains, then end the thread (at exit)."""
+        with self._condition:
+            self._stopping = True
+            self._condition.notify_all()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                woken = self._condition.wait_for(
+                    lambda: self._asked > self._served or self._stopping, PERIODIC_PASS_SECONDS
+                )
+                target = self._asked
+                if self._stopping and self._served >= target:
+                    return
+            try:
+                with self.app.app_context():
+                    periodic = self.app.config.get("SEARCH_WORKER") == "background"
+                    if woken or (periodic and _outbox_has_rows()):
+                        _drain_until_empty()
+            except Exception:  # noqa: BLE001 - the outbox keeps the changes for the next pass
+                log.exception("Search index update failed; the changes stay in the outbox")
+            with self._condition:
+                self._served = max(self._served, target)
+                self._condition.notify_all()
+
+
+_writers_lock = threading.Lock()
+
+
+def background_writer(app) -> BackgroundWriter:
+    """This process's writer thread for ``app``, started on first use (again after a fork)."""
+    with _writers_lock:
+        writer = app.extensions.get("rse_search_writer")
+        if writer is None or writer.pid != os.getpid():
+            writer = BackgroundWriter(app)
+            app.extensions["rse_search_writer"] = writer
+            atexit.register(writer.stop, EXIT_GRACE_SECONDS)
+        return writer
+
+
+def start_background_writer(app) -> None:
+    """Start the writer thread with the server, so its periodic pass runs before any commit."""
+    if app.config.get("SEARCH_WORKER") == "background":
+        background_writer(app)
+
+
+def wait_until_indexed(app, timeout: float = 30.0) -> bool:
+    """Until what this process committed so far is in the index (whatever the mode but external)."""
+    writer = app.extensions.get("rse_search_writer")
+    if writer is None or writer.pid != os.getpid():
+        return True  # inline: the committing request drained already; no thread was started
+    return writer.wait_idle(timeout)
+
+
+def _drain_until_empty() -> None:
+    """Drain, trying the lock again a little later while another writer holds it.
+
+    Never a blocking wait on the lock: in a server whose threads are cooperative (green) threads,
+    a blocked lock call would stall every request of the process for as long as the other writer
+    (a whole reindex, say) keeps it.
+    """
+    pause = 0.02
+    while True:
+        drain(block=False)
+        if not _outbox_has_rows():
+            return
+        time.sleep(pause)
+        pause = min(pause * 2, LOCK_RETRY_MAX_SECONDS)
+
+
+def _outbox_has_rows() -> bool:
+    with Session(db.engine) as session:
+        return session.scalar(select(SearchOutbox.id).limit(1)) is not None
 
 
 def _after_commit(session) -> None:
@@ -172,7 +297,11 @@ def _after_commit(session) -> None:
         app = current_app._get_current_object()
     except RuntimeError:
         return  # no application: a worker will pick the rows up
-    if not drains_inline(app):
+    mode = app.config.get("SEARCH_WORKER", "inline")
+    if mode == "background":
+        background_writer(app).wake()
+        return
+    if mode != "inline":
         return
     try:
         drain(block=False, max_batches=INLINE_MAX_BATCHES)

@@ -62,6 +62,8 @@ def app_config(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": __import__("rse.config").config._normalise_database_url(url),
         "SQLALCHEMY_ENGINE_OPTIONS": {} if url.startswith("postgres") else {"connect_args": {"timeout": 30}},
         "SEARCH_DIR": str(root / "search"),
+        # What a request wrote is searchable when it returns: no test waits for a writer thread.
+        "SEARCH_WORKER": "inline",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
     }

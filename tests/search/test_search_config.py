@@ -8,7 +8,7 @@ from search.analysis import analyse
 
 def test_search_defaults_to_whoosh_drained_by_each_server(tmp_path):
     config = load_config({"RSE_INSTANCE_DIR": str(tmp_path)})
-    assert (config["SEARCH_BACKEND"], config["SEARCH_WORKER"]) == ("whoosh", "inline")
+    assert (config["SEARCH_BACKEND"], config["SEARCH_WORKER"]) == ("whoosh", "background")
     assert load_config({"RSE_INSTANCE_DIR": str(tmp_path), "RSE_SEARCH_WORKER": "external"})[
         "SEARCH_WORKER"
     ] == ("external")
