@@ -8,6 +8,9 @@ A person asks for twenty results; no query may cost in proportion to the whole c
   first ones in index order (it cannot walk its segments newest first).
 - ``MAX_PREFIX_TERMS``: ``prefix*`` stands for at most this many indexed words, the most frequent
   first; a warning says when some were left out.
+- ``MAX_FACET_VALUES``: each facet lists at most this many values, the most frequent first (months:
+  the most recent); a broad query's author facet would otherwise list thousands of people, and
+  labelling and serialising them cost more than the search itself.
 - ``TIME_BUDGET_SECONDS``: a query still running after this gives up with what it has and a
   warning (PostgreSQL cancels the statement), instead of holding a worker.
 """
@@ -20,6 +23,7 @@ from rse.errors import _l
 
 MAX_COUNTED = 5_000
 MAX_PREFIX_TERMS = 50
+MAX_FACET_VALUES = 20
 TIME_BUDGET_SECONDS = 2.0
 
 

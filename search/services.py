@@ -25,6 +25,7 @@ from rse import permissions
 from rse.accounts.models import User
 from rse.api import decode_cursor, encode_cursor
 from rse.extensions import db
+from search import bounds
 from search.analysis import fold
 from search.backends import FACETS, SearchRequest, get_backend
 from search.query import ParsedQuery, QuerySyntaxError, add_filter, parse_query
@@ -257,7 +258,11 @@ def _plain_snippet(text: str) -> str:
 
 
 def _label_facets(counted: dict[str, dict[str, int]]) -> dict[str, list[dict]]:
-    """Facet values with what a person reads, most frequent first (months newest first)."""
+    """Facet values with what a person reads, most frequent first (months newest first).
+
+    Only the first ``bounds.MAX_FACET_VALUES`` of each facet are labelled and kept.
+    """
+    counted = {name: _top_values(name, values) for name, values in counted.items()}
     community_names = dict(
         db.session.execute(
             select(Community.id, Community.name).where(
@@ -298,3 +303,13 @@ def _label_facets(counted: dict[str, dict[str, int]]) -> dict[str, list[dict]]:
             entries.sort(key=lambda entry: (-entry["count"], str(entry["label"])))
         labelled[name] = entries
     return labelled
+
+
+def _top_values(name: str, values: dict[str, int]) -> dict[str, int]:
+    if len(values) <= bounds.MAX_FACET_VALUES:
+        return values
+    if name == "month":
+        kept = sorted(values, reverse=True)
+    else:
+        kept = sorted(values, key=lambda value: (-values[value], value))
+    return {value: values[value] for value in kept[: bounds.MAX_FACET_VALUES]}

@@ -39,6 +39,24 @@ def test_within_the_bound_everything_is_exact(api, world):
     assert sum(entry["count"] for entry in result["facets"]["month"]) == 5
 
 
+def test_facets_list_their_most_frequent_values_only(api, world, make_user, monkeypatch):
+    from search import bounds
+
+    monkeypatch.setattr(bounds, "MAX_FACET_VALUES", 2)
+    for number, name in enumerate(("Chloé Roux", "Denis Petit")):
+        colleague = make_user(name, email=f"colleague{number}@example.gouv.fr", unit="MEAE/DGM")
+        api(colleague).post(f"/api/v1/communities/{world['community']['id']}/members", json={})
+        for _ in range(number + 1):
+            write(api, colleague, world["community"], title=f"Dépêche de {name}", body="dépêche")
+    result = search(api, world["reader"], q="depeche")
+    assert result["total"] == 8 and result["total_exact"] is True
+    # Alice wrote 5, Denis 2, Chloé 1: the facet keeps the two most frequent authors.
+    assert [(entry["label"], entry["count"]) for entry in result["facets"]["author"]] == [
+        ("Alice Martin", 5),
+        ("Denis Petit", 2),
+    ]
+
+
 def test_a_query_out_of_time_stops_with_a_clear_message(api, world, monkeypatch, client, login):
     from search import bounds
 
