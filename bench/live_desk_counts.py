@@ -13,7 +13,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on the import path, where ``search.py`` would
+# hide the ``search`` package.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 
 
 def main() -> None:

@@ -30,6 +30,10 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+# Run as a script, this file's folder comes first on the import path, where ``search.py`` would
+# hide the ``search`` package.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
+
 RSE = str(Path(sys.executable).with_name("rse"))
 # Clients connecting at once in each listening process (the server accepts them in turn anyway).
 CONNECTING_AT_ONCE = 50
