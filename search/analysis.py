@@ -54,3 +54,13 @@ def french_analyzer():
 
 def analyse(text: str) -> list[str]:
     return [token.text for token in french_analyzer()(text)]
+
+
+def number_forms(word: str) -> list[str]:
+    """The word and its other number: Snowball keeps the plural ``s`` of short words."""
+    forms = [word]
+    if len(word) > 3 and word[-1] in "sx" and word[-2] != word[-1]:
+        forms.append(word[:-1])
+    elif word[-1:].isalpha():
+        forms.append(word + "s")
+    return forms

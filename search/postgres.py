@@ -26,7 +26,7 @@ from sqlalchemy.exc import OperationalError
 
 from rse.extensions import db
 from search import bounds
-from search.analysis import FRENCH_STOP_WORDS, analyse, fold
+from search.analysis import FRENCH_STOP_WORDS, analyse, fold, number_forms
 from search.backends import FACETS, Hit, SearchBackend, SearchHits, SearchRequest
 from search.documents import IndexBatch, SearchDocument
 from search.query import ParsedQuery, parse_date
@@ -88,16 +88,6 @@ def _row_of(document: SearchDocument) -> dict:
     }
 
 
-def _number_forms(word: str) -> list[str]:
-    """The word and its other number: Snowball keeps the plural ``s`` of short words."""
-    forms = [word]
-    if len(word) > 3 and word[-1] in "sx" and word[-2] != word[-1]:
-        forms.append(word[:-1])
-    elif word[-1:].isalpha():
-        forms.append(word + "s")
-    return forms
-
-
 class _TsQuery:
     """Builds a tsquery SQL expression from a parsed query, with bound parameters only."""
 
@@ -113,7 +103,7 @@ class _TsQuery:
     def word(self, word: str) -> str | None:
         if not analyse(word):  # a stop word, not required (as with every backend)
             return None
-        forms = [f"plainto_tsquery('{CONFIG}', {self.bind(form)})" for form in _number_forms(word)]
+        forms = [f"plainto_tsquery('{CONFIG}', {self.bind(form)})" for form in number_forms(word)]
         return "(" + " || ".join(forms) + ")"
 
     def phrase(self, phrase: str) -> str | None:
@@ -122,7 +112,7 @@ class _TsQuery:
             return None
         if len(words) == 1:
             return self.word(words[0])
-        variants = {phrase, " ".join(_number_forms(word)[-1] for word in phrase.split())}
+        variants = {phrase, " ".join(number_forms(word)[-1] for word in phrase.split())}
         forms = [f"phraseto_tsquery('{CONFIG}', {self.bind(variant)})" for variant in sorted(variants)]
         return "(" + " || ".join(forms) + ")"
 

@@ -27,9 +27,10 @@ from pathlib import Path
 import tantivy
 
 from search import bounds
-from search.analysis import FRENCH_STOP_WORDS, TOKEN_PATTERN, fold
+from search.analysis import FRENCH_STOP_WORDS, TOKEN_PATTERN, fold, number_forms
 from search.backends import FACETS, Hit, SearchBackend, SearchHits, SearchRequest
 from search.documents import IndexBatch, SearchDocument, document_key
+from search.generations import swap_generation
 from search.query import ParsedQuery, parse_date
 from search.snippets import highlight_snippet
 
@@ -118,16 +119,6 @@ def _document_of(document: SearchDocument) -> tantivy.Document:
     return tantivy.Document(**fields)
 
 
-def _number_forms(word: str) -> list[str]:
-    """The word and its other number: Snowball keeps the plural ``s`` of short words."""
-    forms = [word]
-    if len(word) > 3 and word[-1] in "sx" and word[-2] != word[-1]:
-        forms.append(word[:-1])
-    elif word[-1:].isalpha():
-        forms.append(word + "s")
-    return forms
-
-
 def _open(path: Path) -> tantivy.Index:
     opened = tantivy.Index.open(str(path))
     opened.register_tokenizer(TOKENIZER, french_analyzer())
@@ -168,15 +159,7 @@ class TantivyBackend(SearchBackend):
         return path
 
     def _swap_to(self, generation: Path) -> None:
-        link = self.directory / f".current-{os.getpid()}-{time.monotonic_ns()}"
-        link.symlink_to(generation.name)
-        previous = self.current.resolve() if self.current.is_symlink() else None
-        os.replace(link, self.current)
-        # Searchers of other processes may still read the previous generation: it stays one swap.
-        keep = {generation.resolve(), previous}
-        for old in self.directory.glob("index-*"):
-            if old.resolve() not in keep:
-                shutil.rmtree(old, ignore_errors=True)
+        swap_generation(self.current, generation)
 
     def ensure_index(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -485,7 +468,7 @@ class TantivyBackend(SearchBackend):
             if not analyzer.analyze(match.group()):
                 continue  # a stop word: not required, as with every backend
             forms = []
-            for form in _number_forms(match.group().lower()):
+            for form in number_forms(match.group().lower()):
                 forms.extend(term for term in analyzer.analyze(form) if term not in forms)
             tokens.append((position, forms))
         return tokens

@@ -21,6 +21,7 @@ from search import bounds
 from search.analysis import analyse, fold, french_analyzer
 from search.backends import FACETS, Hit, SearchBackend, SearchHits, SearchRequest
 from search.documents import IndexBatch, SearchDocument, document_key
+from search.generations import swap_generation
 from search.query import ParsedQuery, parse_date
 from search.snippets import highlight_snippet
 
@@ -215,16 +216,7 @@ class WhooshBackend(SearchBackend):
         return path
 
     def _swap_to(self, generation: Path) -> None:
-        link = self.directory / f".current-{os.getpid()}-{time.monotonic_ns()}"
-        link.symlink_to(generation.name)
-        previous = self.current.resolve() if self.current.is_symlink() else None
-        os.replace(link, self.current)
-        # New searchers follow the link; the previous generation stays one more swap for searchers
-        # still open on it (Whoosh opens some files lazily). Older ones go.
-        keep = {generation.resolve(), previous}
-        for old in self.directory.glob("index-*"):
-            if old.resolve() not in keep:
-                shutil.rmtree(old, ignore_errors=True)
+        swap_generation(self.current, generation)
 
     def ensure_index(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
