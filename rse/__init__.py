@@ -38,6 +38,10 @@ def _init_extensions(app: Flask) -> None:
     from rse.i18n import select_locale
 
     db.init_app(app)
+    from rse import sqlite_checkpoints
+
+    with app.app_context():
+        sqlite_checkpoints.install(db.engine, app.config.get("SQLITE_CHECKPOINTS", "commit"))
     migrate.init_app(
         app,
         db,

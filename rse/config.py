@@ -54,6 +54,12 @@ ENV_VARS: tuple[EnvVar, ...] = (
         " `rse search worker` does.",
     ),
     EnvVar(
+        "RSE_SQLITE_CHECKPOINTS",
+        "background",
+        "SQLite only. `background`: a thread in each process copies the write-ahead log into the"
+        " database file; `commit`: SQLite's default, the commit that fills the log does it.",
+    ),
+    EnvVar(
         "RSE_REDIS_URL",
         "",
         "Redis URL; when set, login throttling counters and Socket.IO events are shared by every process.",
@@ -119,6 +125,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SEARCH_DIR": _env("RSE_SEARCH_DIR", environ) or str(instance_dir / "search"),
         "SEARCH_BACKEND": _choice(environ, "RSE_SEARCH_BACKEND", ("whoosh", "tantivy", "postgresql")),
         "SEARCH_WORKER": _choice(environ, "RSE_SEARCH_WORKER", ("background", "inline", "external")),
+        "SQLITE_CHECKPOINTS": _choice(environ, "RSE_SQLITE_CHECKPOINTS", ("background", "commit")),
         "REDIS_URL": redis_url,
         "SOCKETIO_ORIGINS": origins,
         "SOCKETIO_CHANNEL": _env("RSE_SOCKETIO_CHANNEL", environ) or "rse-socketio",

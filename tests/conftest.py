@@ -64,6 +64,8 @@ def app_config(tmp_path_factory):
         "SEARCH_DIR": str(root / "search"),
         # What a request wrote is searchable when it returns: no test waits for a writer thread.
         "SEARCH_WORKER": "inline",
+        # One test starts the checkpoint thread on purpose; the others keep SQLite's default.
+        "SQLITE_CHECKPOINTS": "commit",
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
     }
