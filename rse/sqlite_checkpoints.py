@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 
 MODES = ("background", "commit")
 INTERVAL_SECONDS = 0.2
-# 64 MiB of 4 KiB pages: about three posts to a 5,000-person unit.
-FALLBACK_AUTOCHECKPOINT_PAGES = 16_384
+# 256 MiB of 4 KiB pages: about twelve posts to a 5,000-person unit in a row.
+FALLBACK_AUTOCHECKPOINT_PAGES = 65_536
 
 
 @dataclass
