@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 log = logging.getLogger(__name__)
 
 MODES = ("background", "commit")
-INTERVAL_SECONDS = 0.2
+INTERVAL_SECONDS = 0.02
 # 256 MiB of 4 KiB pages: about twelve posts to a 5,000-person unit in a row.
 FALLBACK_AUTOCHECKPOINT_PAGES = 65_536
 
