@@ -4,11 +4,14 @@ By default the connection whose commit grows the log past 1,000 pages copies the
 database file there and then (a checkpoint). A post addressed to a whole unit dirties one
 desk-index page per person reached, thousands of pages far apart, so about every such post paid
 that copy inside its request. With ``RSE_SQLITE_CHECKPOINTS=background`` (the default) each
-process that uses a SQLite file keeps one thread that checkpoints a few times a second, in
-SQLite's non-blocking (PASSIVE) mode, beside readers and writers; the application's own
-connections only checkpoint once the log passes ``FALLBACK_AUTOCHECKPOINT_PAGES``, which bounds
-the log should that thread stop. Nothing changes for durability or for what readers see: a
-checkpoint only moves committed pages from the log into the database file.
+process that uses a SQLite file keeps one thread that looks at the log every 20 ms and copies what
+was committed, in SQLite's non-blocking (PASSIVE) mode, beside readers and writers. The
+application's own connections only copy once the log passes ``FALLBACK_AUTOCHECKPOINT_PAGES``:
+SQLite starts the log over only when a write begins after a complete copy, so a burst of posts to
+whole units, each beginning before the copy of the previous one ends, grows the log up to that
+bound, and from there on each commit copies again, as without the thread. Nothing changes for
+durability or for what readers see: a checkpoint only moves committed pages from the log into the
+database file.
 
 The thread is a native one even in a gevent server, so that a checkpoint's disk writes never
 stall the process's green threads.
