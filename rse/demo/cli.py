@@ -6,6 +6,7 @@ import time
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import inspect as sa_inspect
 
 SCALE_DEFAULTS = {"users": 20000, "communities": 300, "posts": 1_000_000}
 
@@ -37,6 +38,8 @@ def demo_command(seed, users, communities, posts, reset):
     from rse.errors import DomainError
     from rse.extensions import db
 
+    if "users" not in sa_inspect(db.engine).get_table_names():
+        raise click.ClickException("The database has no tables yet: run `rse db upgrade` first.")
     if has_demo_data():
         if not reset:
             click.echo("Demo data is already present: nothing changed (use --reset to load it again).")

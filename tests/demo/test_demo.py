@@ -397,3 +397,14 @@ def test_scale_world_is_skewed_and_coherent(app, db):
     first = digest(db)
     run(app, "--reset", *sizes, "--seed", "5")
     assert digest(db) == first
+
+
+def test_demo_on_a_database_without_tables_says_to_migrate_first(tmp_path, app_config):
+    from rse import create_app
+
+    if not app_config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("an empty database of its own: a new SQLite file (the PostgreSQL run shares one)")
+    empty = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.sqlite3'}"})
+    result = empty.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 1
+    assert "run `rse db upgrade` first" in result.output
