@@ -161,29 +161,72 @@ def _resolve_authors(names: list[str], author_id: int | None, session=None) -> l
 
 
 def _present_hits(user: User, parsed, hits) -> list[dict]:
+    """The page's hits still readable now, with what a result shows.
+
+    Plain rows with only the columns shown, authors and communities joined in the same statement:
+    loading ORM objects here would bring their eager relationships along (addressees, tags, an
+    author's roles), and a comment's author one statement each.
+    """
     post_ids = {hit.post_id for hit in hits if hit.post_id is not None}
-    posts = {
-        post.id: post
-        for post in db.session.scalars(
-            select(Post).where(Post.id.in_(post_ids), permissions.readable_posts(user))
-        )
-    }
     comment_ids = [hit.object_id for hit in hits if hit.kind == "comment"]
-    comments = {
-        comment.id: comment
-        for comment in db.session.scalars(
-            select(Comment).where(Comment.id.in_(comment_ids), Comment.deleted_at.is_(None))
-        )
-    }
-    portal_items = {
-        item.id: item
-        for item in db.session.scalars(
-            select(PortalItem).where(
-                PortalItem.id.in_([hit.object_id for hit in hits if hit.kind == "portal_item"]),
-                permissions.readable_portal_items(user),
+    item_ids = [hit.object_id for hit in hits if hit.kind == "portal_item"]
+    posts = {}
+    if post_ids:
+        posts = {
+            row.id: row
+            for row in db.session.execute(
+                select(
+                    Post.id,
+                    Post.title,
+                    Post.body,
+                    Post.created_at,
+                    Post.qualification,
+                    Post.priority,
+                    Post.community_id,
+                    Community.name.label("community_name"),
+                    Post.author_id,
+                    User.name.label("author_name"),
+                )
+                .join(Community, Community.id == Post.community_id)
+                .join(User, User.id == Post.author_id)
+                .where(Post.id.in_(post_ids), permissions.readable_posts(user))
             )
-        )
-    }
+        }
+    comments = {}
+    if comment_ids:
+        comments = {
+            row.id: row
+            for row in db.session.execute(
+                select(
+                    Comment.id,
+                    Comment.body,
+                    Comment.created_at,
+                    Comment.author_id,
+                    User.name.label("author_name"),
+                )
+                .join(User, User.id == Comment.author_id)
+                .where(Comment.id.in_(comment_ids), Comment.deleted_at.is_(None))
+            )
+        }
+    portal_items = {}
+    if item_ids:
+        portal_items = {
+            row.id: row
+            for row in db.session.execute(
+                select(
+                    PortalItem.id,
+                    PortalItem.headline,
+                    PortalItem.standfirst,
+                    PortalItem.body,
+                    PortalItem.published_at,
+                    Post.author_id,
+                    User.name.label("author_name"),
+                )
+                .join(Post, Post.id == PortalItem.post_id)
+                .join(User, User.id == Post.author_id)
+                .where(PortalItem.id.in_(item_ids), permissions.readable_portal_items(user))
+            )
+        }
     backend = get_backend()
     items = []
     for hit in hits:
@@ -195,13 +238,12 @@ def _present_hits(user: User, parsed, hits) -> list[dict]:
         post = posts.get(hit.post_id)
         if post is None:
             continue
+        source = post
         if hit.kind == "comment":
-            comment = comments.get(hit.object_id)
-            if comment is None:
+            source = comments.get(hit.object_id)
+            if source is None:
                 continue
-            author, text, created_at = comment.author, plain_text(comment.body), comment.created_at
-        else:
-            author, text, created_at = post.author, plain_text(post.body), post.created_at
+        text = plain_text(source.body)
         items.append(
             {
                 "kind": hit.kind,
@@ -210,9 +252,9 @@ def _present_hits(user: User, parsed, hits) -> list[dict]:
                 "portal_item_id": None,
                 "title": post.title,
                 "snippet": backend.snippet(parsed, text) or _plain_snippet(text),
-                "community": {"id": post.community.id, "name": post.community.name},
-                "author": {"id": author.id, "name": author.name},
-                "created_at": created_at,
+                "community": {"id": post.community_id, "name": post.community_name},
+                "author": {"id": source.author_id, "name": source.author_name},
+                "created_at": source.created_at,
                 "score": hit.score,
                 # Not in the API: what a page shows beside the result.
                 "qualification": post.qualification,
@@ -225,7 +267,6 @@ def _present_hits(user: User, parsed, hits) -> list[dict]:
 def _present_portal_item(backend, parsed, hit, item) -> dict:
     """A portal item as every reader sees it: no source community (it may be hidden from them)."""
     text = plain_text("\n".join(part for part in (item.standfirst, item.body) if part))
-    author = item.post.author
     return {
         "kind": "portal_item",
         "id": item.id,
@@ -234,7 +275,7 @@ def _present_portal_item(backend, parsed, hit, item) -> dict:
         "title": item.headline,
         "snippet": backend.snippet(parsed, text) or _plain_snippet(text),
         "community": None,
-        "author": {"id": author.id, "name": author.name},
+        "author": {"id": item.author_id, "name": item.author_name},
         "created_at": item.published_at,
         "score": hit.score,
         "qualification": None,
