@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from markupsafe import escape
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select, union_all
 
 from communities.models import Community
 from feed.models import Comment, Post
@@ -70,10 +70,7 @@ def search(
         (offset,) = decode_cursor(cursor, 1)
         if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
             raise QuerySyntaxError("Not a cursor from this list.", "cursor")
-    readable = list(db.session.scalars(permissions.readable_community_ids(user)))
-    readable_items = list(
-        db.session.scalars(select(PortalItem.id).where(permissions.readable_portal_items(user)))
-    )
+    readable, readable_items = readable_now(user)
     community_ids = _resolve_communities(parsed.filters.get("community", []), community_id)
     author_ids = _resolve_authors(parsed.filters.get("author", []), author_id)
     found = get_backend().search(
@@ -103,6 +100,21 @@ def search(
         warnings=list(found.warnings),  # English; pages translate them
         facets_exact=found.facets_exact,
     )
+
+
+def readable_now(user: User) -> tuple[list[int], list[int]]:
+    """The ids of the communities and of the portal items the user may read now, in one round trip."""
+    communities = permissions.readable_community_ids(user).subquery()
+    rows = db.session.execute(
+        union_all(
+            select(literal("community"), communities.c.id),
+            select(literal("portal_item"), PortalItem.id).where(permissions.readable_portal_items(user)),
+        )
+    )
+    readable: dict[str, list[int]] = {"community": [], "portal_item": []}
+    for kind, object_id in rows:
+        readable[kind].append(object_id)
+    return readable["community"], readable["portal_item"]
 
 
 TEXT_FILTERS = ("tag", "priority", "qualification", "after", "before")
@@ -227,13 +239,13 @@ def _present_hits(user: User, parsed, hits) -> list[dict]:
                 .where(PortalItem.id.in_(item_ids), permissions.readable_portal_items(user))
             )
         }
-    backend = get_backend()
-    items = []
+    items, texts = [], []
     for hit in hits:
         if hit.kind == "portal_item":
             item = portal_items.get(hit.object_id)
             if item is not None:
-                items.append(_present_portal_item(backend, parsed, hit, item))
+                items.append(_present_portal_item(hit, item))
+                texts.append(plain_text("\n".join(part for part in (item.standfirst, item.body) if part)))
             continue
         post = posts.get(hit.post_id)
         if post is None:
@@ -243,7 +255,6 @@ def _present_hits(user: User, parsed, hits) -> list[dict]:
             source = comments.get(hit.object_id)
             if source is None:
                 continue
-        text = plain_text(source.body)
         items.append(
             {
                 "kind": hit.kind,
@@ -251,7 +262,7 @@ def _present_hits(user: User, parsed, hits) -> list[dict]:
                 "post_id": post.id,
                 "portal_item_id": None,
                 "title": post.title,
-                "snippet": backend.snippet(parsed, text) or _plain_snippet(text),
+                "snippet": None,
                 "community": {"id": post.community_id, "name": post.community_name},
                 "author": {"id": source.author_id, "name": source.author_name},
                 "created_at": source.created_at,
@@ -261,19 +272,22 @@ def _present_hits(user: User, parsed, hits) -> list[dict]:
                 "priority": post.priority,
             }
         )
+        texts.append(plain_text(source.body))
+    # All the page's snippets at once: one round trip for a backend that highlights in SQL.
+    for item, text, snippet in zip(items, texts, get_backend().snippets(parsed, texts), strict=True):
+        item["snippet"] = snippet or _plain_snippet(text)
     return items
 
 
-def _present_portal_item(backend, parsed, hit, item) -> dict:
+def _present_portal_item(hit, item) -> dict:
     """A portal item as every reader sees it: no source community (it may be hidden from them)."""
-    text = plain_text("\n".join(part for part in (item.standfirst, item.body) if part))
     return {
         "kind": "portal_item",
         "id": item.id,
         "post_id": None,
         "portal_item_id": item.id,
         "title": item.headline,
-        "snippet": backend.snippet(parsed, text) or _plain_snippet(text),
+        "snippet": None,
         "community": None,
         "author": {"id": item.author_id, "name": item.author_name},
         "created_at": item.published_at,
@@ -304,20 +318,21 @@ def _label_facets(counted: dict[str, dict[str, int]]) -> dict[str, list[dict]]:
     Only the first ``bounds.MAX_FACET_VALUES`` of each facet are labelled and kept.
     """
     counted = {name: _top_values(name, values) for name, values in counted.items()}
-    community_names = dict(
-        db.session.execute(
-            select(Community.id, Community.name).where(
-                Community.id.in_([int(v) for v in counted.get("community", {}) if v.isdigit()])
-            )
-        ).all()
-    )
-    author_names = dict(
-        db.session.execute(
-            select(User.id, User.name).where(
-                User.id.in_([int(v) for v in counted.get("author", {}) if v.isdigit()])
-            )
-        ).all()
-    )
+    community_ids = [int(v) for v in counted.get("community", {}) if v.isdigit()]
+    author_ids = [int(v) for v in counted.get("author", {}) if v.isdigit()]
+    names: dict[str, dict[int, str]] = {"community": {}, "author": {}}
+    lookups = []
+    if community_ids:
+        lookups.append(
+            select(literal("community"), Community.id, Community.name).where(Community.id.in_(community_ids))
+        )
+    if author_ids:
+        lookups.append(select(literal("author"), User.id, User.name).where(User.id.in_(author_ids)))
+    if lookups:
+        # Both facets' labels in one round trip.
+        for facet, value, label in db.session.execute(union_all(*lookups)):
+            names[facet][value] = label
+    community_names, author_names = names["community"], names["author"]
     labelled: dict[str, list[dict]] = {}
     for name in FACETS:
         values = counted.get(name, {})

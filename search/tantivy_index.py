@@ -51,6 +51,13 @@ FACET_FIELDS = {
     "author": "author_id",
     "month": "month",
 }
+# Facet values read per facet: all of them for the small facets, and above any number a bounded
+# set of matches (search.bounds.MAX_COUNTED documents) can hold; a few more than the service keeps
+# for the facets that may have thousands (communities, authors: the most frequent; months: the
+# most recent), to tell whether values tied with the last one kept were left out.
+FACET_ALL = 10_000
+FACET_FETCH_FACTOR = 5
+TOP_COUNTED_FACETS = ("community", "author")
 WRITER_HEAP_BYTES = 50_000_000
 REBUILD_HEAP_BYTES = 256_000_000
 _WORDS = re.compile(TOKEN_PATTERN)
@@ -356,21 +363,45 @@ class TantivyBackend(SearchBackend):
         return {"order_by_field": "created_ts", "order": tantivy.Order.Desc}
 
     def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, dict[str, int]]:
-        aggregations = {
-            name: {"terms": {"field": field_name, "size": 10_000}}
-            for name, field_name in FACET_FIELDS.items()
-        }
-        counted = searcher.aggregate(query, aggregations)
-        facets: dict[str, dict[str, int]] = {}
-        for name in FACETS:
-            buckets = counted.get(name, {}).get("buckets", [])
-            facets[name] = {
-                str(int(bucket["key"])) if isinstance(bucket["key"], float) else str(bucket["key"]): int(
-                    bucket["doc_count"]
-                )
-                for bucket in buckets
-            }
+        """Each facet's values and counts over ``query``: at least the ones the service keeps.
+
+        The service lists ``bounds.MAX_FACET_VALUES`` of each facet, the most frequent (months: the
+        most recent). Communities and authors are asked for a few more than that, counted exactly
+        (``segment_size`` above any number of values the bounded matches can hold); a broad query's
+        thousands of authors are then never turned into Python objects and sorted. When values tied
+        with the last one kept may have been left out, that facet is asked again in full.
+        """
+        kept = bounds.MAX_FACET_VALUES
+        fetched = FACET_FETCH_FACTOR * kept
+        counted = searcher.aggregate(
+            query, {name: self._facet_aggregation(name, fetched) for name in FACET_FIELDS}
+        )
+        facets = {name: self._buckets(counted, name) for name in FACETS}
+        for name in TOP_COUNTED_FACETS:
+            counts = sorted(facets[name].values(), reverse=True)
+            truncated = len(counts) >= fetched and counts[kept - 1] == counts[-1]
+            if truncated or counted.get(name, {}).get("doc_count_error_upper_bound"):
+                whole = searcher.aggregate(query, {name: self._facet_aggregation(name, FACET_ALL)})
+                facets[name] = self._buckets(whole, name)
         return facets
+
+    @staticmethod
+    def _facet_aggregation(name: str, size: int) -> dict:
+        terms: dict = {"field": FACET_FIELDS[name], "size": FACET_ALL, "segment_size": FACET_ALL}
+        if name in TOP_COUNTED_FACETS:
+            terms["size"] = size  # the most frequent first
+        elif name == "month":
+            terms.update(size=size, order={"_key": "desc"})  # the most recent first
+        return {"terms": terms}
+
+    @staticmethod
+    def _buckets(counted: dict, name: str) -> dict[str, int]:
+        return {
+            str(int(bucket["key"])) if isinstance(bucket["key"], float) else str(bucket["key"]): int(
+                bucket["doc_count"]
+            )
+            for bucket in counted.get(name, {}).get("buckets", [])
+        }
 
     # Query building -------------------------------------------------------------------------
 
