@@ -370,26 +370,26 @@ class PostgresBackend(SearchBackend):
         sample_params: dict = {}
         sample = _TsQuery(sample_params, "s")
         tsquery = sample.prefix_terms(prefix)
-        query = connection.execute(text(f"SELECT {tsquery}::text"), sample_params).scalar_one()
         folded = fold(prefix)
         stems = [folded[:size] for size in range(4, len(folded))]
         words = connection.execute(
+            # The tsquery is normalised to text in the same statement (no round trip of its own).
             text(
-                """
+                f"""
                 SELECT word, ndoc FROM ts_stat(format(
                     'SELECT document FROM search_documents
                      WHERE document @@ %L::tsquery
                        AND (community_id = ANY(%L::int[])
                             OR (kind = ''portal_item'' AND object_id = ANY(%L::int[])))
                      ORDER BY created_at DESC LIMIT %s',
-                    CAST(:query AS text), CAST(:readable AS int[]), CAST(:portal_items AS int[]),
+                    CAST({tsquery} AS text), CAST(:readable AS int[]), CAST(:portal_items AS int[]),
                     :sample))
                 WHERE word LIKE :pattern OR word = ANY(:stems)
                 ORDER BY ndoc DESC, word
                 """
             ),
             {
-                "query": query,
+                **sample_params,
                 "readable": request.readable_community_ids,
                 "portal_items": request.readable_portal_item_ids,
                 "sample": PREFIX_SAMPLE,
