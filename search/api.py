@@ -1,4 +1,4 @@
-from dataclasses import asdict
+from dataclasses import fields
 
 from flask_login import current_user
 
@@ -23,4 +23,7 @@ def run_search(args: dict) -> services.SearchPage:
 @blp.response(200, SearchPageSchema)
 def search(args):
     """Posts and comments the caller may read, ranked or by date, with facets and snippets."""
-    return asdict(run_search(args))
+    page = run_search(args)
+    # A shallow view: items and facets are plain dicts and lists already, which ``asdict`` would
+    # copy deeply, value by value, before the schema serialises them anyway.
+    return {field.name: getattr(page, field.name) for field in fields(page)}

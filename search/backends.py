@@ -98,6 +98,14 @@ class SearchBackend(abc.ABC):
     def snippet(self, query: ParsedQuery, text: str) -> str | None:
         """Escaped HTML with the matched words in ``<mark>``; None when nothing matches."""
 
+    def snippets(self, query: ParsedQuery, texts: list[str]) -> list[str | None]:
+        """``snippet`` of each text, in order: a page's hits at once.
+
+        This default asks ``snippet`` text by text; a backend that pays a round trip per call
+        (PostgreSQL) answers them all in one.
+        """
+        return [self.snippet(query, text) for text in texts]
+
     @abc.abstractmethod
     def digests(self) -> dict[str, str]:
         """Every indexed document's key and digest (for ``verify``)."""

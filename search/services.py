@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from markupsafe import escape
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select, union_all
 
 from communities.models import Community
 from feed.models import Comment, Post
@@ -70,10 +70,7 @@ def search(
         (offset,) = decode_cursor(cursor, 1)
         if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= MAX_OFFSET:
             raise QuerySyntaxError("Not a cursor from this list.", "cursor")
-    readable = list(db.session.scalars(permissions.readable_community_ids(user)))
-    readable_items = list(
-        db.session.scalars(select(PortalItem.id).where(permissions.readable_portal_items(user)))
-    )
+    readable, readable_items = readable_now(user)
     community_ids = _resolve_communities(parsed.filters.get("community", []), community_id)
     author_ids = _resolve_authors(parsed.filters.get("author", []), author_id)
     found = get_backend().search(
@@ -103,6 +100,21 @@ def search(
         warnings=list(found.warnings),  # English; pages translate them
         facets_exact=found.facets_exact,
     )
+
+
+def readable_now(user: User) -> tuple[list[int], list[int]]:
+    """The ids of the communities and of the portal items the user may read now, in one round trip."""
+    communities = permissions.readable_community_ids(user).subquery()
+    rows = db.session.execute(
+        union_all(
+            select(literal("community"), communities.c.id),
+            select(literal("portal_item"), PortalItem.id).where(permissions.readable_portal_items(user)),
+        )
+    )
+    readable: dict[str, list[int]] = {"community": [], "portal_item": []}
+    for kind, object_id in rows:
+        readable[kind].append(object_id)
+    return readable["community"], readable["portal_item"]
 
 
 TEXT_FILTERS = ("tag", "priority", "qualification", "after", "before")
@@ -161,47 +173,88 @@ def _resolve_authors(names: list[str], author_id: int | None, session=None) -> l
 
 
 def _present_hits(user: User, parsed, hits) -> list[dict]:
+    """The page's hits still readable now, with what a result shows.
+
+    Plain rows with only the columns shown, authors and communities joined in the same statement:
+    loading ORM objects here would bring their eager relationships along (addressees, tags, an
+    author's roles), and a comment's author one statement each.
+    """
     post_ids = {hit.post_id for hit in hits if hit.post_id is not None}
-    posts = {
-        post.id: post
-        for post in db.session.scalars(
-            select(Post).where(Post.id.in_(post_ids), permissions.readable_posts(user))
-        )
-    }
     comment_ids = [hit.object_id for hit in hits if hit.kind == "comment"]
-    comments = {
-        comment.id: comment
-        for comment in db.session.scalars(
-            select(Comment).where(Comment.id.in_(comment_ids), Comment.deleted_at.is_(None))
-        )
-    }
-    portal_items = {
-        item.id: item
-        for item in db.session.scalars(
-            select(PortalItem).where(
-                PortalItem.id.in_([hit.object_id for hit in hits if hit.kind == "portal_item"]),
-                permissions.readable_portal_items(user),
+    item_ids = [hit.object_id for hit in hits if hit.kind == "portal_item"]
+    posts = {}
+    if post_ids:
+        posts = {
+            row.id: row
+            for row in db.session.execute(
+                select(
+                    Post.id,
+                    Post.title,
+                    Post.body,
+                    Post.created_at,
+                    Post.qualification,
+                    Post.priority,
+                    Post.community_id,
+                    Community.name.label("community_name"),
+                    Post.author_id,
+                    User.name.label("author_name"),
+                )
+                .join(Community, Community.id == Post.community_id)
+                .join(User, User.id == Post.author_id)
+                .where(Post.id.in_(post_ids), permissions.readable_posts(user))
             )
-        )
-    }
-    backend = get_backend()
-    items = []
+        }
+    comments = {}
+    if comment_ids:
+        comments = {
+            row.id: row
+            for row in db.session.execute(
+                select(
+                    Comment.id,
+                    Comment.body,
+                    Comment.created_at,
+                    Comment.author_id,
+                    User.name.label("author_name"),
+                )
+                .join(User, User.id == Comment.author_id)
+                .where(Comment.id.in_(comment_ids), Comment.deleted_at.is_(None))
+            )
+        }
+    portal_items = {}
+    if item_ids:
+        portal_items = {
+            row.id: row
+            for row in db.session.execute(
+                select(
+                    PortalItem.id,
+                    PortalItem.headline,
+                    PortalItem.standfirst,
+                    PortalItem.body,
+                    PortalItem.published_at,
+                    Post.author_id,
+                    User.name.label("author_name"),
+                )
+                .join(Post, Post.id == PortalItem.post_id)
+                .join(User, User.id == Post.author_id)
+                .where(PortalItem.id.in_(item_ids), permissions.readable_portal_items(user))
+            )
+        }
+    items, texts = [], []
     for hit in hits:
         if hit.kind == "portal_item":
             item = portal_items.get(hit.object_id)
             if item is not None:
-                items.append(_present_portal_item(backend, parsed, hit, item))
+                items.append(_present_portal_item(hit, item))
+                texts.append(plain_text("\n".join(part for part in (item.standfirst, item.body) if part)))
             continue
         post = posts.get(hit.post_id)
         if post is None:
             continue
+        source = post
         if hit.kind == "comment":
-            comment = comments.get(hit.object_id)
-            if comment is None:
+            source = comments.get(hit.object_id)
+            if source is None:
                 continue
-            author, text, created_at = comment.author, plain_text(comment.body), comment.created_at
-        else:
-            author, text, created_at = post.author, plain_text(post.body), post.created_at
         items.append(
             {
                 "kind": hit.kind,
@@ -209,32 +262,34 @@ def _present_hits(user: User, parsed, hits) -> list[dict]:
                 "post_id": post.id,
                 "portal_item_id": None,
                 "title": post.title,
-                "snippet": backend.snippet(parsed, text) or _plain_snippet(text),
-                "community": {"id": post.community.id, "name": post.community.name},
-                "author": {"id": author.id, "name": author.name},
-                "created_at": created_at,
+                "snippet": None,
+                "community": {"id": post.community_id, "name": post.community_name},
+                "author": {"id": source.author_id, "name": source.author_name},
+                "created_at": source.created_at,
                 "score": hit.score,
                 # Not in the API: what a page shows beside the result.
                 "qualification": post.qualification,
                 "priority": post.priority,
             }
         )
+        texts.append(plain_text(source.body))
+    # All the page's snippets at once: one round trip for a backend that highlights in SQL.
+    for item, text, snippet in zip(items, texts, get_backend().snippets(parsed, texts), strict=True):
+        item["snippet"] = snippet or _plain_snippet(text)
     return items
 
 
-def _present_portal_item(backend, parsed, hit, item) -> dict:
+def _present_portal_item(hit, item) -> dict:
     """A portal item as every reader sees it: no source community (it may be hidden from them)."""
-    text = plain_text("\n".join(part for part in (item.standfirst, item.body) if part))
-    author = item.post.author
     return {
         "kind": "portal_item",
         "id": item.id,
         "post_id": None,
         "portal_item_id": item.id,
         "title": item.headline,
-        "snippet": backend.snippet(parsed, text) or _plain_snippet(text),
+        "snippet": None,
         "community": None,
-        "author": {"id": author.id, "name": author.name},
+        "author": {"id": item.author_id, "name": item.author_name},
         "created_at": item.published_at,
         "score": hit.score,
         "qualification": None,
@@ -263,20 +318,21 @@ def _label_facets(counted: dict[str, dict[str, int]]) -> dict[str, list[dict]]:
     Only the first ``bounds.MAX_FACET_VALUES`` of each facet are labelled and kept.
     """
     counted = {name: _top_values(name, values) for name, values in counted.items()}
-    community_names = dict(
-        db.session.execute(
-            select(Community.id, Community.name).where(
-                Community.id.in_([int(v) for v in counted.get("community", {}) if v.isdigit()])
-            )
-        ).all()
-    )
-    author_names = dict(
-        db.session.execute(
-            select(User.id, User.name).where(
-                User.id.in_([int(v) for v in counted.get("author", {}) if v.isdigit()])
-            )
-        ).all()
-    )
+    community_ids = [int(v) for v in counted.get("community", {}) if v.isdigit()]
+    author_ids = [int(v) for v in counted.get("author", {}) if v.isdigit()]
+    names: dict[str, dict[int, str]] = {"community": {}, "author": {}}
+    lookups = []
+    if community_ids:
+        lookups.append(
+            select(literal("community"), Community.id, Community.name).where(Community.id.in_(community_ids))
+        )
+    if author_ids:
+        lookups.append(select(literal("author"), User.id, User.name).where(User.id.in_(author_ids)))
+    if lookups:
+        # Both facets' labels in one round trip.
+        for facet, value, label in db.session.execute(union_all(*lookups)):
+            names[facet][value] = label
+    community_names, author_names = names["community"], names["author"]
     labelled: dict[str, list[dict]] = {}
     for name in FACETS:
         values = counted.get(name, {})

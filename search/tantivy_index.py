@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 TOKENIZER = "rse_french"
 # Bumped when the schema changes: an index of another layout is replaced by an empty one.
-LAYOUT = "1"
+LAYOUT = "2"  # 2: the ``day`` field
 # Ranking: title counts more than the body (BM25 per field, boosted).
 TEXT_FIELDS = {"title": 2.0, "body": 1.0, "tags_text": 1.5, "author": 1.0, "community": 0.5}
 PRIORITY_BOOSTS = {"flash": 4.0, "immediate": 2.5, "priority": 1.5}
@@ -51,6 +51,13 @@ FACET_FIELDS = {
     "author": "author_id",
     "month": "month",
 }
+# Facet values read per facet: all of them for the small facets, and above any number a bounded
+# set of matches (search.bounds.MAX_COUNTED documents) can hold; a few more than the service keeps
+# for the facets that may have thousands (communities, authors: the most frequent; months: the
+# most recent), to tell whether values tied with the last one kept were left out.
+FACET_ALL = 10_000
+FACET_FETCH_FACTOR = 5
+TOP_COUNTED_FACETS = ("community", "author")
 WRITER_HEAP_BYTES = 50_000_000
 REBUILD_HEAP_BYTES = 256_000_000
 _WORDS = re.compile(TOKEN_PATTERN)
@@ -83,6 +90,9 @@ def document_schema() -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name=TOKENIZER)
     # Microseconds since the epoch: sorts by date and filters before:/after:.
     builder.add_integer_field("created_ts", indexed=True, fast=True)
+    # The UTC day (YYYY-MM-DD) of created_ts: the most recent days' terms lead the searches bounded
+    # to the most recent matches (a range on created_ts filters each match, it never leads).
+    builder.add_text_field("day", tokenizer_name="raw")
     builder.add_text_field("digest", stored=True, tokenizer_name="raw")
     return builder.build()
 
@@ -91,6 +101,13 @@ def _timestamp(moment: datetime) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1_000_000)
+
+
+def _day(moment: datetime) -> str:
+    """The UTC day of a moment, as the ``day`` field holds it (ordered as created_ts is)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d")
 
 
 def _document_of(document: SearchDocument) -> tantivy.Document:
@@ -108,6 +125,7 @@ def _document_of(document: SearchDocument) -> tantivy.Document:
         "author": document.author_name,
         "community": document.community_name,
         "created_ts": _timestamp(document.created_at),
+        "day": _day(document.created_at),
         "digest": document.digest,
     }
     if document.tags:
@@ -310,21 +328,12 @@ class TantivyBackend(SearchBackend):
         counted_query, exact = query, matched <= bounds.MAX_COUNTED
         if not exact:
             # Facets over the most recent matches, as many as the bound.
-            oldest_counted = searcher.search(
-                query, limit=1, offset=bounds.MAX_COUNTED - 1, count=False, **self._newest_first()
-            ).hits[0][0]
+            oldest_counted = self._oldest_counted(searcher, query, matched)
             counted_query = tantivy.Query.boolean_query(
                 [
                     (tantivy.Occur.Must, query),
-                    (
-                        tantivy.Occur.Must,
-                        tantivy.Query.range_query(
-                            document_schema(),
-                            "created_ts",
-                            tantivy.FieldType.Integer,
-                            lower_bound=int(oldest_counted),
-                        ),
-                    ),
+                    (tantivy.Occur.Must, self._date_range(lower=oldest_counted)),
+                    (tantivy.Occur.Must, self._days_since(searcher, oldest_counted)),
                 ]
             )
         facets = self._facets(searcher, counted_query)
@@ -355,22 +364,85 @@ class TantivyBackend(SearchBackend):
     def _newest_first() -> dict:
         return {"order_by_field": "created_ts", "order": tantivy.Order.Desc}
 
+    @staticmethod
+    def _days(searcher: tantivy.Searcher) -> list[tuple[str, int]]:
+        """The days the index holds documents of, the most recent first, with their counts."""
+        return sorted(searcher.terms_with_prefix("day", ""), reverse=True)
+
+    def _days_since(self, searcher: tantivy.Searcher, moment: int) -> tantivy.Query:
+        """Documents of the day of ``moment`` (microseconds) and after: a clause that leads."""
+        first = _day(datetime.fromtimestamp(moment / 1_000_000, UTC))
+        days = [day for day, _count in self._days(searcher) if day >= first]
+        return self._any_of("day", days or [first])
+
+    def _oldest_counted(self, searcher: tantivy.Searcher, query: tantivy.Query, matched: int) -> int:
+        """created_ts of the ``MAX_COUNTED``-th most recent of the ``matched`` matches of ``query``.
+
+        Walking every match by date costs as much as the search itself. So the most recent days
+        that should hold twice the matches needed, if the matches are spread like the documents,
+        are asked first: their ``day`` terms lead the search, which then costs in proportion to
+        those days. They hold every match since their first day, so when they hold enough, the
+        answer is the same; when they hold too few, every match is walked.
+        """
+        bound = bounds.MAX_COUNTED
+        wanted = 2 * bound * searcher.num_docs / max(matched, 1)
+        window, documents = [], 0
+        days = self._days(searcher)
+        for day, count in days:
+            window.append(day)
+            documents += count
+            if documents >= wanted:
+                break
+        if len(window) < len(days):
+            recent = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, query), (tantivy.Occur.Must, self._any_of("day", window))]
+            )
+            found = searcher.search(recent, limit=1, offset=bound - 1, count=False, **self._newest_first())
+            if found.hits:
+                return int(found.hits[0][0])
+        found = searcher.search(query, limit=1, offset=bound - 1, count=False, **self._newest_first())
+        return int(found.hits[0][0])
+
     def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, dict[str, int]]:
-        aggregations = {
-            name: {"terms": {"field": field_name, "size": 10_000}}
-            for name, field_name in FACET_FIELDS.items()
-        }
-        counted = searcher.aggregate(query, aggregations)
-        facets: dict[str, dict[str, int]] = {}
-        for name in FACETS:
-            buckets = counted.get(name, {}).get("buckets", [])
-            facets[name] = {
-                str(int(bucket["key"])) if isinstance(bucket["key"], float) else str(bucket["key"]): int(
-                    bucket["doc_count"]
-                )
-                for bucket in buckets
-            }
+        """Each facet's values and counts over ``query``: at least the ones the service keeps.
+
+        The service lists ``bounds.MAX_FACET_VALUES`` of each facet, the most frequent (months: the
+        most recent). Communities and authors are asked for a few more than that, counted exactly
+        (``segment_size`` above any number of values the bounded matches can hold); a broad query's
+        thousands of authors are then never turned into Python objects and sorted. When values tied
+        with the last one kept may have been left out, that facet is asked again in full.
+        """
+        kept = bounds.MAX_FACET_VALUES
+        fetched = FACET_FETCH_FACTOR * kept
+        counted = searcher.aggregate(
+            query, {name: self._facet_aggregation(name, fetched) for name in FACET_FIELDS}
+        )
+        facets = {name: self._buckets(counted, name) for name in FACETS}
+        for name in TOP_COUNTED_FACETS:
+            counts = sorted(facets[name].values(), reverse=True)
+            truncated = len(counts) >= fetched and counts[kept - 1] == counts[-1]
+            if truncated or counted.get(name, {}).get("doc_count_error_upper_bound"):
+                whole = searcher.aggregate(query, {name: self._facet_aggregation(name, FACET_ALL)})
+                facets[name] = self._buckets(whole, name)
         return facets
+
+    @staticmethod
+    def _facet_aggregation(name: str, size: int) -> dict:
+        terms: dict = {"field": FACET_FIELDS[name], "size": FACET_ALL, "segment_size": FACET_ALL}
+        if name in TOP_COUNTED_FACETS:
+            terms["size"] = size  # the most frequent first
+        elif name == "month":
+            terms.update(size=size, order={"_key": "desc"})  # the most recent first
+        return {"terms": terms}
+
+    @staticmethod
+    def _buckets(counted: dict, name: str) -> dict[str, int]:
+        return {
+            str(int(bucket["key"])) if isinstance(bucket["key"], float) else str(bucket["key"]): int(
+                bucket["doc_count"]
+            )
+            for bucket in counted.get(name, {}).get("buckets", [])
+        }
 
     # Query building -------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import re
 import secrets
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from rse import events
 from rse.accounts.models import GRANTABLE_ROLES, ApiToken, LoginSession, ManagedUnit, User, UserRole
@@ -176,12 +177,21 @@ def create_token(user: User, name: str | None = None) -> tuple[ApiToken, str]:
 def user_for_token(secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _digest(secret), ApiToken.revoked_at.is_(None))
+    # Every API request asks this first: the person, their roles and managed units in one
+    # statement (the relationships would each take one more), joined to the token.
+    user = (
+        db.session.scalars(
+            select(User)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == _digest(secret), ApiToken.revoked_at.is_(None))
+            .options(joinedload(User.role_rows), joinedload(User.managed_rows))
+        )
+        .unique()
+        .first()
     )
-    if token is None or not token.user.active:
+    if user is None or not user.active:
         return None
-    return token.user
+    return user
 
 
 def list_tokens(user: User) -> list[ApiToken]:
