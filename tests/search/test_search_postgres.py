@@ -43,6 +43,25 @@ def test_a_broad_query_ranks_a_bounded_set_of_recent_matches_and_says_the_total_
     assert "Au moins 3 résultats" in page
 
 
+@pytest.mark.parametrize("walk_over_fetch", [0, 10**9], ids=["gin-index", "newest-first"])
+def test_either_plan_finds_the_same_bounded_most_recent_matches(api, world, monkeypatch, walk_over_fetch):
+    """The backend forces one of two plans from estimates: what the reader sees must not depend on it."""
+    from search import bounds, postgres
+
+    monkeypatch.setattr(bounds, "MAX_COUNTED", 3)
+    monkeypatch.setattr(postgres, "WALK_OVER_FETCH", walk_over_fetch)
+    for number in range(5):
+        write(api, world["author"], world["community"], title=f"Dépêche {number}", body="dépêche")
+    write(api, world["author"], world["community"], title="Rapport", body="sans rapport")
+    latest = search(api, world["reader"], q="depeche", sort="date", limit=3)
+    assert [item["title"] for item in latest["items"]] == ["Dépêche 4", "Dépêche 3", "Dépêche 2"]
+    assert latest["total"] == 3 and latest["total_exact"] is False
+    assert search(api, world["reader"], q='"depeche 4"')["total"] == 1
+    assert search(api, world["reader"], q="depeche* -rapport")["total"] == 3
+    nowhere = search(api, world["reader"], q='"rapport depeche"')
+    assert nowhere["total"] == 0 and nowhere["total_exact"] is True
+
+
 def test_the_single_writer_lock_is_held_in_the_database(app, world):
     from search.outbox import writer_lock
 
