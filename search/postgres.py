@@ -256,6 +256,12 @@ class PostgresBackend(SearchBackend):
         readable = request.readable_community_ids or request.readable_portal_item_ids
         if not readable or [] in (request.community_ids, request.author_ids, request.post_ids):
             return SearchHits([], 0, {name: {} for name in FACETS}, [])
+        if request.community_ids is not None and not set(request.community_ids) & set(
+            request.readable_community_ids
+        ):
+            # Communities the caller may not read (portal items belong to none): nothing to look
+            # for, and the planner, taking both lists as independent, would look everywhere.
+            return SearchHits([], 0, {name: {} for name in FACETS}, [])
         deadline = bounds.Deadline()
         try:
             if not deadline.passed():
@@ -274,11 +280,7 @@ class PostgresBackend(SearchBackend):
         params: dict = {}
         builder = _TsQuery(params)
         with db.engine.connect() as connection:
-            # For this transaction only: the statements below end with the time budget.
-            connection.execute(
-                text("SELECT set_config('statement_timeout', :budget, true)"),
-                {"budget": f"{max(1, int(deadline.remaining() * 1000))}ms"},
-            )
+            self._limit_time(connection, deadline)
             positive = self._positive(connection, builder, request, warnings)
             if positive == "":
                 return SearchHits([], 0, facets, warnings)
@@ -304,17 +306,59 @@ class PostgresBackend(SearchBackend):
                 limit=request.limit,
             )
             order = "score DESC, created_at DESC, key" if ranked else "created_at DESC, key"
+            walk = None
             if positive is not None:
-                self._choose_path(connection, positive, where, params)
-            # One statement reads the bounded candidates once for the page, the facets and the total.
-            rows = connection.execute(
-                text(
-                    f"""
+                walk = self._choose_path(connection, positive, where, params)
+            source = TABLE
+            if walk is not None:
+                # Newest first, but no further than the GIN index would have cost.
+                params["walk"] = walk
+                dates = [condition for condition in where if condition.startswith("created_at")]
+                source = (
+                    f"(SELECT * FROM {TABLE} {'WHERE ' + ' AND '.join(dates) if dates else ''}"
+                    " ORDER BY created_at DESC, key LIMIT :walk) AS walked"
+                )
+            rows = self._read(connection, source, where, score, order, params)
+            found = sum(int(row[5]) for row in rows if row[0] in ("total", "beyond"))
+            if walk is not None and found <= bounds.MAX_COUNTED:
+                # Fewer matches than the bound among the documents walked: the rest may be older.
+                # Every match is needed, which reading them through the GIN index gives.
+                self._force_plan(connection, "index")
+                self._limit_time(connection, deadline)
+                rows = self._read(connection, TABLE, where, score, order, params)
+        hits = []
+        total = beyond = 0
+        for part, kind, object_id, post_id, value, number, _position in sorted(rows, key=lambda row: row[6]):
+            if part == "hit":
+                score = round(float(number), 4) if number is not None else None
+                hits.append(Hit(kind=kind, object_id=object_id, post_id=post_id, score=score))
+            elif part == "total":
+                total = int(number)
+            elif part == "beyond":
+                beyond = int(number)  # matches past the bound: the total is a floor
+            elif value is not None:
+                facets[part][value] = int(number)
+        return SearchHits(hits, total, facets, warnings, total_exact=beyond == 0, facets_exact=beyond == 0)
+
+    @staticmethod
+    def _limit_time(connection, deadline: bounds.Deadline) -> None:
+        """The next statements end with the time budget (for this transaction only)."""
+        connection.execute(
+            text("SELECT set_config('statement_timeout', :budget, true)"),
+            {"budget": f"{max(1, int(deadline.remaining() * 1000))}ms"},
+        )
+
+    @staticmethod
+    def _read(connection, source: str, where: list[str], score: str, order: str, params: dict) -> list:
+        """One statement reads the bounded candidates once for the page, the facets and the total."""
+        return connection.execute(
+            text(
+                f"""
                     WITH matched AS MATERIALIZED (
                         SELECT key, kind, object_id, post_id, community_id, author_id, qualification,
                                priority, month, created_at, document,
                                row_number() OVER (ORDER BY created_at DESC, key) AS recent
-                        FROM {TABLE} WHERE {" AND ".join(where)}
+                        FROM {source} WHERE {" AND ".join(where)}
                         ORDER BY created_at DESC, key LIMIT :cap
                     ), page AS (
                         SELECT key, kind, object_id, post_id, {score} AS score, created_at FROM matched
@@ -340,28 +384,14 @@ class PostgresBackend(SearchBackend):
                     UNION ALL
                     SELECT 'beyond', NULL, NULL, NULL, NULL, count(*), 0 FROM matched WHERE recent > :kept
                     """
-                ),
-                params,
-            ).all()
-        hits = []
-        total = beyond = 0
-        for part, kind, object_id, post_id, value, number, _position in sorted(rows, key=lambda row: row[6]):
-            if part == "hit":
-                score = round(float(number), 4) if number is not None else None
-                hits.append(Hit(kind=kind, object_id=object_id, post_id=post_id, score=score))
-            elif part == "total":
-                total = int(number)
-            elif part == "beyond":
-                beyond = int(number)  # matches past the bound: the total is a floor
-            elif value is not None:
-                facets[part][value] = int(number)
-        return SearchHits(hits, total, facets, warnings, total_exact=beyond == 0, facets_exact=beyond == 0)
+            ),
+            params,
+        ).all()
 
-    def _choose_path(self, connection, tsquery: str, where: list[str], params: dict) -> str:
-        """Force the plan of the next statements: through the GIN index, or newest first.
+    def _choose_path(self, connection, tsquery: str, where: list[str], params: dict) -> int | None:
+        """Plan the next statements: through the GIN index (None), or newest first (how far).
 
         ``tsquery`` is the required words, ``where`` every condition of the search (them included).
-
         Either every document holding the words is read through the GIN index (a bitmap scan) and
         sorted by date, or the created_at index is walked from the most recent document until
         ``MAX_COUNTED`` matches are found. The first costs in proportion to the documents holding
@@ -371,7 +401,8 @@ class PostgresBackend(SearchBackend):
         together (a phrase found nowhere walks the whole table) and a filter matching nothing
         behind a frequent word too. Its estimates are still the best cheap ones (the GIN
         statistics are close for single words): the choice is made here from them, with the
-        measured costs of both ways.
+        measured costs of both ways. The walk stops where the GIN index would have cost as much,
+        so a wrong estimate costs three times the better way at most, never the whole table.
         """
         words = self._estimate(connection, f"document @@ ({tsquery})", params)
         matches = self._estimate(connection, " AND ".join(where), params)
@@ -379,7 +410,16 @@ class PostgresBackend(SearchBackend):
             text("SELECT reltuples FROM pg_class WHERE oid = CAST(:table AS regclass)"), {"table": TABLE}
         ).scalar_one()
         walked = (bounds.MAX_COUNTED + 1) * max(documents, 1) / max(matches, 1)
-        path = "index" if words * WALK_OVER_FETCH <= walked else "recent"
+        if words * WALK_OVER_FETCH <= walked:
+            self._force_plan(connection, "index")
+            return None
+        self._force_plan(connection, "recent")
+        # Twice as far as the break-even: near it, a walk stopping short would be paid twice.
+        return max(int(2 * words * WALK_OVER_FETCH), bounds.MAX_COUNTED + 1)
+
+    @staticmethod
+    def _force_plan(connection, path: str) -> None:
+        """``index``: a bitmap scan of the GIN index; ``recent``: the created_at index, backwards."""
         settings = {
             "enable_indexscan": "off" if path == "index" else "on",
             "enable_bitmapscan": "on" if path == "index" else "off",
@@ -390,7 +430,6 @@ class PostgresBackend(SearchBackend):
         for name, value in settings.items():
             # For this transaction only, like SET LOCAL.
             connection.execute(text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
-        return path
 
     @staticmethod
     def _estimate(connection, condition: str, params: dict) -> float:
@@ -489,6 +528,7 @@ class PostgresBackend(SearchBackend):
             if filters.get(name):
                 where.append(f"{name} = ANY(:{name})")
                 params[name] = filters[name]
+        # The date conditions start with created_at: the newest-first walk keeps them (_search).
         for number, value in enumerate(filters.get("after", [])):
             where.append(f"created_at >= :after{number}")
             params[f"after{number}"] = parse_date(value)
