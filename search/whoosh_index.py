@@ -29,8 +29,12 @@ from search.snippets import highlight_snippet
 
 log = logging.getLogger(__name__)
 
-# Ranking: title counts more than the body (BM25F field boosts).
-TEXT_FIELDS = {"title": 2.0, "body": 1.0, "tags_text": 1.5, "author": 1.0, "community": 0.5}
+# Words are matched in one field holding every text of a document (title, body, tags, author,
+# community): one posting list per word instead of one per field, which is most of a query's
+# cost. The title is indexed again on its own, boosted, and only read to rank what matched.
+TEXT_FIELD = "text"
+TITLE_FIELD = "title"
+TITLE_BOOST = 2.0
 PRIORITY_BOOSTS = {"flash": 4.0, "immediate": 2.5, "priority": 1.5}
 
 
@@ -46,17 +50,16 @@ def document_schema() -> Schema:
         priority=ID(sortable=True),
         month=ID(sortable=True),
         tags=KEYWORD(commas=True, lowercase=True),
-        title=TEXT(analyzer=analyzer, field_boost=TEXT_FIELDS["title"]),
-        body=TEXT(analyzer=analyzer),
-        tags_text=TEXT(analyzer=analyzer, field_boost=TEXT_FIELDS["tags_text"]),
-        author=TEXT(analyzer=analyzer),
-        community=TEXT(analyzer=analyzer, field_boost=TEXT_FIELDS["community"]),
+        title=TEXT(analyzer=analyzer, field_boost=TITLE_BOOST),
+        text=TEXT(analyzer=analyzer),
         created_at=DATETIME(sortable=True),
         digest=STORED,
     )
 
 
 def _fields_of(document: SearchDocument) -> dict:
+    # A comment is found by its own words, not by its post's title (the post answers that).
+    title = document.title if document.kind != "comment" else ""
     return {
         "key": document.key,
         "kind": document.kind,
@@ -67,12 +70,11 @@ def _fields_of(document: SearchDocument) -> dict:
         "priority": document.priority or "routine",
         "month": document.month,
         "tags": ",".join(document.tags),
-        # A comment is found by its own words, not by its post's title (the post answers that).
-        "title": document.title if document.kind != "comment" else "",
-        "body": "\n".join([document.body, *document.extra_text]),
-        "tags_text": " ".join(document.tags),
-        "author": document.author_name,
-        "community": document.community_name,
+        "title": title,
+        "text": "\n".join(
+            [title, document.body, *document.extra_text, " ".join(document.tags), document.author_name]
+            + [document.community_name]
+        ),
         "created_at": document.created_at.replace(tzinfo=None),
         "digest": document.digest,
     }
@@ -599,9 +601,7 @@ class WhooshBackend(SearchBackend):
             reader = searcher.reader()
 
             def absent(text: str) -> bool:
-                return any(
-                    not any((name, token) in reader for name in TEXT_FIELDS) for token in analyse(text)
-                )
+                return any((TEXT_FIELD, token) not in reader for token in analyse(text))
 
             for key, request in requests.items():
                 parsed = request.query
@@ -667,32 +667,36 @@ class WhooshBackend(SearchBackend):
             clauses.append(wq.DateRange("created_at", None, end, endexcl=True))
         return Restriction(wq.And(clauses))
 
-    def _any_field(self, make) -> wq.Query:
-        return wq.Or([make(name) for name in TEXT_FIELDS])
-
     def _text_query(self, searcher, parsed: ParsedQuery, warnings: list[str]) -> wq.Query:
         required: list[wq.Query] = []
+        in_title: list[wq.Query] = []
         for word in parsed.words:
             for token in analyse(word):  # stop words give no token: they are not required
-                required.append(self._any_field(lambda name, token=token: wq.Term(name, token)))
+                required.append(wq.Term(TEXT_FIELD, token))
+                in_title.append(wq.Term(TITLE_FIELD, token))
         for phrase in parsed.phrases:
             required.append(self._phrase(phrase))
+            in_title.append(self._phrase(phrase, TITLE_FIELD))
         for prefix in parsed.prefixes:
             required.append(self._prefix(searcher, prefix, warnings))
         positive: wq.Query = wq.And(required) if required else wq.Every()
+        in_title = [query for query in in_title if query is not wq.NullQuery]
+        if in_title:
+            # Ranking only: the title is read for documents the words already matched.
+            positive = wq.AndMaybe(positive, wq.Or(in_title))
         excluded = [self._phrase(text) for text in parsed.excluded]
         excluded = [query for query in excluded if query is not wq.NullQuery]
         if excluded:
             return wq.AndNot(positive, wq.Or(excluded))
         return positive
 
-    def _phrase(self, text: str) -> wq.Query:
+    def _phrase(self, text: str, field_name: str = TEXT_FIELD) -> wq.Query:
         tokens = analyse(text)
         if not tokens:
             return wq.NullQuery
         if len(tokens) == 1:
-            return self._any_field(lambda name: wq.Term(name, tokens[0]))
-        return self._any_field(lambda name: wq.Phrase(name, tokens))
+            return wq.Term(field_name, tokens[0])
+        return wq.Phrase(field_name, tokens)
 
     def _prefix(self, searcher, prefix: str, warnings: list[str]) -> wq.Query:
         """The most frequent indexed terms starting with the prefix, at most ``bounds.MAX_PREFIX_TERMS``.
@@ -703,21 +707,20 @@ class WhooshBackend(SearchBackend):
         folded = fold(prefix)
         reader = searcher.reader()
         frequency: dict[str, int] = {}
-        for name in TEXT_FIELDS:
-            for term in reader.expand_prefix(name, folded):
-                term = term.decode() if isinstance(term, bytes) else term
-                frequency[term] = frequency.get(term, 0) + reader.doc_frequency(name, term)
-            for size in range(4, len(folded)):
-                stem = folded[:size]
-                if (name, stem) in reader:
-                    frequency[stem] = frequency.get(stem, 0) + reader.doc_frequency(name, stem)
+        for term in reader.expand_prefix(TEXT_FIELD, folded):
+            term = term.decode() if isinstance(term, bytes) else term
+            frequency[term] = reader.doc_frequency(TEXT_FIELD, term)
+        for size in range(4, len(folded)):
+            stem = folded[:size]
+            if (TEXT_FIELD, stem) in reader:
+                frequency[stem] = reader.doc_frequency(TEXT_FIELD, stem)
         if not frequency:
             return wq.NullQuery
         terms = sorted(frequency, key=lambda term: (-frequency[term], term))
         if len(terms) > bounds.MAX_PREFIX_TERMS:
             warnings.append(bounds.prefix_warning(prefix, len(terms), bounds.MAX_PREFIX_TERMS))
             terms = terms[: bounds.MAX_PREFIX_TERMS]
-        return wq.Or([wq.Term(name, term) for term in terms for name in TEXT_FIELDS])
+        return wq.Or([wq.Term(TEXT_FIELD, term) for term in terms])
 
     def snippet(self, query: ParsedQuery, text: str) -> str | None:
         return highlight_snippet(query, text)
