@@ -181,16 +181,14 @@ class _SegmentValues:
         self.code_of: dict[str, dict[str, int]] = {}
         self.sizes: dict[str, list[int]] = {}
         for field_name in VALUE_FIELDS.values():
-            vocabulary, sizes = [""], [0]
-            codes = array("I", [0]) * size
-            for term in reader.lexicon(field_name):
-                text = term.decode() if isinstance(term, bytes) else term
-                if text:
-                    code = len(vocabulary)
-                    vocabulary.append(text)
-                    sizes.append(reader.doc_frequency(field_name, term))
-                    for docnum in _posting_ids(reader, field_name, term):
-                        codes[docnum] = code
+            terms = [term for term in reader.lexicon(field_name) if term]
+            vocabulary = ["", *(term.decode() if isinstance(term, bytes) else term for term in terms)]
+            sizes = [0, *(reader.doc_frequency(field_name, term) for term in terms)]
+            # Two bytes a document while the values fit (hundreds of communities, authors).
+            codes = array("H" if len(vocabulary) < 2**16 else "I", [0]) * size
+            for code, term in enumerate(terms, start=1):
+                for docnum in _posting_ids(reader, field_name, term):
+                    codes[docnum] = code
             self.vocabulary[field_name] = vocabulary
             self.codes[field_name] = codes
             self.code_of[field_name] = {text: code for code, text in enumerate(vocabulary)}
@@ -676,7 +674,8 @@ class WhooshBackend(SearchBackend):
                 in_title.append(wq.Term(TITLE_FIELD, token))
         for phrase in parsed.phrases:
             required.append(self._phrase(phrase))
-            in_title.append(self._phrase(phrase, TITLE_FIELD))
+            # Its words, not the phrase: checking positions in titles costs more than the match.
+            in_title.extend(wq.Term(TITLE_FIELD, token) for token in analyse(phrase))
         for prefix in parsed.prefixes:
             required.append(self._prefix(searcher, prefix, warnings))
         positive: wq.Query = wq.And(required) if required else wq.Every()
