@@ -236,11 +236,48 @@ class _ValuesCache:
                     del self._by_segment[key]
 
 
+class _PhraseCheck:
+    """Whether a document holds each phrase's tokens at consecutive positions.
+
+    Asked only for documents that hold every token and passed the other checks, in increasing
+    document order (the matchers only move forward).
+    """
+
+    def __init__(self, reader, phrases: list[list[str]]):
+        self.phrases = [
+            [
+                reader.postings(TEXT_FIELD, token) if (TEXT_FIELD, token) in reader else None
+                for token in tokens
+            ]
+            for tokens in phrases
+        ]
+
+    def matches(self, docnum: int) -> bool:
+        for matchers in self.phrases:
+            positions = []
+            for matcher in matchers:
+                if matcher is None or not matcher.is_active():
+                    return False
+                matcher.skip_to(docnum)
+                if not matcher.is_active() or matcher.id() != docnum:
+                    return False
+                positions.append(set(matcher.value_as("positions")))
+            first, following = positions[0], positions[1:]
+            if not any(
+                all(start + step in later for step, later in enumerate(following, start=1)) for start in first
+            ):
+                return False
+        return True
+
+
 class _Walk:
     """One search over the segments: the checks per match, the count, the facets, the best hits."""
 
-    def __init__(self, searcher, request: SearchRequest, by_score: bool, deadline, cap: int):
+    def __init__(
+        self, searcher, request: SearchRequest, by_score: bool, deadline, cap: int, phrases: list[list[str]]
+    ):
         self.by_score = by_score
+        self.phrases = phrases
         self.deadline = deadline
         self.cap = cap
         self.wanted = request.offset + request.limit
@@ -327,6 +364,7 @@ class _Walk:
         checks = [
             (values.codes[name], values.flags(name, wanted)) for name, wanted in self.value_filters.items()
         ]
+        in_order = _PhraseCheck(reader, self.phrases) if self.phrases else None
         created = None
         if self.after or self.before or not self.by_score:
             created = reader.column_reader("created_at", translate=False)
@@ -368,6 +406,8 @@ class _Walk:
             if kept and created is not None:
                 moment = created[docnum]
                 kept = (after is None or moment >= after) and (before is None or moment < before)
+            if kept and in_order is not None:
+                kept = in_order.matches(docnum)
             if kept:
                 if counted >= cap:
                     self.capped = True
@@ -539,9 +579,9 @@ class WhooshBackend(SearchBackend):
         searcher = self._searcher()
         parsed = request.query
         by_score = request.sort != "date" and parsed.has_text
-        words = None
+        words, phrases = None, []
         if parsed.has_text or parsed.excluded:
-            words = self._text_query(searcher, parsed, warnings)
+            words = self._text_query(searcher, parsed, warnings, phrases)
             if request.priority_boost and by_score:
                 words = wq.AndMaybe(
                     words,
@@ -549,7 +589,7 @@ class WhooshBackend(SearchBackend):
                         [wq.Term("priority", name, boost=boost) for name, boost in PRIORITY_BOOSTS.items()]
                     ),
                 )
-        walk = _Walk(searcher, request, by_score, deadline, bounds.MAX_COUNTED)
+        walk = _Walk(searcher, request, by_score, deadline, bounds.MAX_COUNTED, phrases)
         if walk.hopeless:
             return SearchHits([], 0, {name: {} for name in FACETS}, warnings)
         generation = self._local.generation
@@ -665,7 +705,14 @@ class WhooshBackend(SearchBackend):
             clauses.append(wq.DateRange("created_at", None, end, endexcl=True))
         return Restriction(wq.And(clauses))
 
-    def _text_query(self, searcher, parsed: ParsedQuery, warnings: list[str]) -> wq.Query:
+    def _text_query(
+        self, searcher, parsed: ParsedQuery, warnings: list[str], phrases: list[list[str]] | None = None
+    ) -> wq.Query:
+        """The words as a query; given ``phrases``, a phrase's words only, its tokens listed there.
+
+        The caller then checks the positions itself (``_Walk``), after the cheaper checks: Whoosh's
+        phrase matcher reads the positions of every document holding the words, readable or not.
+        """
         required: list[wq.Query] = []
         in_title: list[wq.Query] = []
         for word in parsed.words:
@@ -673,7 +720,12 @@ class WhooshBackend(SearchBackend):
                 required.append(wq.Term(TEXT_FIELD, token))
                 in_title.append(wq.Term(TITLE_FIELD, token))
         for phrase in parsed.phrases:
-            required.append(self._phrase(phrase))
+            tokens = analyse(phrase)
+            if phrases is not None and len(tokens) > 1:
+                required.extend(wq.Term(TEXT_FIELD, token) for token in tokens)
+                phrases.append(tokens)
+            else:
+                required.append(self._phrase(phrase))
             # Its words, not the phrase: checking positions in titles costs more than the match.
             in_title.extend(wq.Term(TITLE_FIELD, token) for token in analyse(phrase))
         for prefix in parsed.prefixes:
