@@ -278,6 +278,8 @@ class _Walk:
     ):
         self.by_score = by_score
         self.phrases = phrases
+        # What only adds to a match's score (title words, priority boosts); None when unranked.
+        self.bonus: wq.Query | None = None
         self.deadline = deadline
         self.cap = cap
         self.wanted = request.offset + request.limit
@@ -365,6 +367,13 @@ class _Walk:
             (values.codes[name], values.flags(name, wanted)) for name, wanted in self.value_filters.items()
         ]
         in_order = _PhraseCheck(reader, self.phrases) if self.phrases else None
+        extra, extra_most = None, 0.0
+        if self.bonus is not None:
+            extra = self.bonus.matcher(subsearcher, self.context)
+            if extra.is_active():
+                extra_most = extra.max_quality()
+            else:
+                extra = None
         created = None
         if self.after or self.before or not self.by_score:
             created = reader.column_reader("created_at", translate=False)
@@ -415,7 +424,18 @@ class _Walk:
                 counted += 1
                 for codes, tally in tallies:
                     tally[codes[docnum]] += 1
-                item = (matcher.score() if by_score else moment, -(offset + docnum))
+                if by_score:
+                    score = matcher.score()
+                    # The bonus is read only when it could lift the match into the best ones.
+                    if extra is not None and (len(heap) < wanted or score + extra_most >= heap[0][0]):
+                        extra.skip_to(docnum)
+                        if not extra.is_active():
+                            extra = None
+                        elif extra.id() == docnum:
+                            score += extra.score()
+                    item = (score, -(offset + docnum))
+                else:
+                    item = (moment, -(offset + docnum))
                 if len(heap) < wanted:
                     heapq.heappush(heap, item)
                 elif item > heap[0]:
@@ -579,17 +599,13 @@ class WhooshBackend(SearchBackend):
         searcher = self._searcher()
         parsed = request.query
         by_score = request.sort != "date" and parsed.has_text
-        words, phrases = None, []
+        words, phrases, bonus = None, [], []
         if parsed.has_text or parsed.excluded:
-            words = self._text_query(searcher, parsed, warnings, phrases)
-            if request.priority_boost and by_score:
-                words = wq.AndMaybe(
-                    words,
-                    wq.Or(
-                        [wq.Term("priority", name, boost=boost) for name, boost in PRIORITY_BOOSTS.items()]
-                    ),
-                )
+            words = self._text_query(searcher, parsed, warnings, phrases, bonus)
+            if request.priority_boost:
+                bonus += [wq.Term("priority", name, boost=boost) for name, boost in PRIORITY_BOOSTS.items()]
         walk = _Walk(searcher, request, by_score, deadline, bounds.MAX_COUNTED, phrases)
+        walk.bonus = wq.Or(bonus) if bonus and by_score else None
         if walk.hopeless:
             return SearchHits([], 0, {name: {} for name in FACETS}, warnings)
         generation = self._local.generation
@@ -706,12 +722,19 @@ class WhooshBackend(SearchBackend):
         return Restriction(wq.And(clauses))
 
     def _text_query(
-        self, searcher, parsed: ParsedQuery, warnings: list[str], phrases: list[list[str]] | None = None
+        self,
+        searcher,
+        parsed: ParsedQuery,
+        warnings: list[str],
+        phrases: list[list[str]] | None = None,
+        bonus: list[wq.Query] | None = None,
     ) -> wq.Query:
         """The words as a query; given ``phrases``, a phrase's words only, its tokens listed there.
 
         The caller then checks the positions itself (``_Walk``), after the cheaper checks: Whoosh's
         phrase matcher reads the positions of every document holding the words, readable or not.
+        Given ``bonus``, the title queries that only add to the score go there instead of into an
+        AndMaybe (the caller reads them only for documents that could still reach the page).
         """
         required: list[wq.Query] = []
         in_title: list[wq.Query] = []
@@ -732,7 +755,9 @@ class WhooshBackend(SearchBackend):
             required.append(self._prefix(searcher, prefix, warnings))
         positive: wq.Query = wq.And(required) if required else wq.Every()
         in_title = [query for query in in_title if query is not wq.NullQuery]
-        if in_title:
+        if bonus is not None:
+            bonus.extend(in_title)
+        elif in_title:
             # Ranking only: the title is read for documents the words already matched.
             positive = wq.AndMaybe(positive, wq.Or(in_title))
         excluded = [self._phrase(text) for text in parsed.excluded]
