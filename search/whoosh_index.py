@@ -240,28 +240,41 @@ class _PhraseCheck:
     """Whether a document holds each phrase's tokens at consecutive positions.
 
     Asked only for documents that hold every token and passed the other checks, in increasing
-    document order (the matchers only move forward).
+    document order. The positions are read from the walking matcher's own term matchers, which
+    stand on the document; a term matcher of our own is stepped forward only when none does.
     """
 
-    def __init__(self, reader, phrases: list[list[str]]):
-        self.phrases = [
-            [
-                reader.postings(TEXT_FIELD, token) if (TEXT_FIELD, token) in reader else None
-                for token in tokens
-            ]
-            for tokens in phrases
-        ]
+    def __init__(self, reader, phrases: list[list[str]], matcher):
+        self.reader = reader
+        self.phrases = phrases
+        self.walking: dict[str, list] = {}
+        for leaf in matcher.term_matchers():
+            field_name, text = leaf.term()
+            if field_name == TEXT_FIELD:
+                text = text.decode() if isinstance(text, bytes) else text
+                self.walking.setdefault(text, []).append(leaf)
+        self.own: dict[str, object] = {}
+
+    def _positions(self, token: str, docnum: int) -> set[int] | None:
+        for leaf in self.walking.get(token, ()):
+            if leaf.is_active() and leaf.id() == docnum:
+                return set(leaf.value_as("positions"))
+        if token not in self.own:
+            present = (TEXT_FIELD, token) in self.reader
+            self.own[token] = self.reader.postings(TEXT_FIELD, token) if present else None
+        matcher = self.own[token]
+        if matcher is None or not matcher.is_active():
+            return None
+        matcher.skip_to(docnum)
+        if not matcher.is_active() or matcher.id() != docnum:
+            return None
+        return set(matcher.value_as("positions"))
 
     def matches(self, docnum: int) -> bool:
-        for matchers in self.phrases:
-            positions = []
-            for matcher in matchers:
-                if matcher is None or not matcher.is_active():
-                    return False
-                matcher.skip_to(docnum)
-                if not matcher.is_active() or matcher.id() != docnum:
-                    return False
-                positions.append(set(matcher.value_as("positions")))
+        for tokens in self.phrases:
+            positions = [self._positions(token, docnum) for token in tokens]
+            if None in positions:
+                return False
             first, following = positions[0], positions[1:]
             if not any(
                 all(start + step in later for step, later in enumerate(following, start=1)) for start in first
@@ -366,7 +379,6 @@ class _Walk:
         checks = [
             (values.codes[name], values.flags(name, wanted)) for name, wanted in self.value_filters.items()
         ]
-        in_order = _PhraseCheck(reader, self.phrases) if self.phrases else None
         extra, extra_most = None, 0.0
         if self.bonus is not None:
             extra = self.bonus.matcher(subsearcher, self.context)
@@ -389,6 +401,9 @@ class _Walk:
             candidates = iter(range(values.size - 1, -1, -1))
         else:
             matcher = query.matcher(subsearcher, self.context)
+        in_order = (
+            _PhraseCheck(reader, self.phrases, matcher) if self.phrases and matcher is not None else None
+        )
         heap, wanted, cap, by_score = self.heap, self.wanted, self.cap, self.by_score
         counted, steps = self.counted, 0
         while True:
