@@ -14,6 +14,7 @@ from pathlib import Path
 
 from whoosh import index
 from whoosh import query as wq
+from whoosh.analysis import Analyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 from whoosh.matching import IntersectionMatcher, NullMatcherClass, WrappingMatcher
@@ -35,6 +36,31 @@ log = logging.getLogger(__name__)
 TEXT_FIELD = "text"
 TITLE_FIELD = "title"
 TITLE_BOOST = 2.0
+# Between the parts of the text field; the analysis leaves a gap in the positions there, so that
+# a phrase never runs from one part into the next (a title's last word and the body's first).
+PART_BREAK = "\u2029"
+
+
+class PartsAnalyzer(Analyzer):
+    """The French analysis of each part of a value, positions jumping one between parts."""
+
+    def __init__(self, analyzer=None):
+        self.analyzer = analyzer or french_analyzer()
+
+    def __eq__(self, other):
+        return isinstance(other, PartsAnalyzer) and self.analyzer == other.analyzer
+
+    def __call__(self, value, positions=False, start_pos=0, **kwargs):
+        position = start_pos
+        for part in value.split(PART_BREAK):
+            last = None
+            for token in self.analyzer(part, positions=positions, start_pos=position, **kwargs):
+                last = token.pos if positions else None
+                yield token
+            if last is not None:
+                position = last + 2
+
+
 PRIORITY_BOOSTS = {"flash": 4.0, "immediate": 2.5, "priority": 1.5}
 
 
@@ -51,7 +77,7 @@ def document_schema() -> Schema:
         month=ID(sortable=True),
         tags=KEYWORD(commas=True, lowercase=True),
         title=TEXT(analyzer=analyzer, field_boost=TITLE_BOOST),
-        text=TEXT(analyzer=analyzer),
+        text=TEXT(analyzer=PartsAnalyzer(analyzer)),
         created_at=DATETIME(sortable=True),
         digest=STORED,
     )
@@ -71,7 +97,7 @@ def _fields_of(document: SearchDocument) -> dict:
         "month": document.month,
         "tags": ",".join(document.tags),
         "title": title,
-        "text": "\n".join(
+        "text": PART_BREAK.join(
             [title, document.body, *document.extra_text, " ".join(document.tags), document.author_name]
             + [document.community_name]
         ),
