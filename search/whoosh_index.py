@@ -76,7 +76,7 @@ def document_schema() -> Schema:
         priority=ID(sortable=True),
         month=ID(sortable=True),
         tags=KEYWORD(commas=True, lowercase=True),
-        title=TEXT(analyzer=analyzer, field_boost=TITLE_BOOST),
+        title=TEXT(analyzer=analyzer, field_boost=TITLE_BOOST, phrase=False),
         text=TEXT(analyzer=PartsAnalyzer(analyzer)),
         created_at=DATETIME(sortable=True),
         digest=STORED,
