@@ -5,7 +5,8 @@ A person asks for twenty results; no query may cost in proportion to the whole c
 - ``MAX_COUNTED``: matches counted exactly. Beyond it the total is a floor (``total_exact``
   false, pages say "more than N") and the facets are counted over the bounded set of matches
   (``facets_exact`` false). PostgreSQL takes the most recent matches, tantivy too; Whoosh takes the
-  first ones in index order (it cannot walk its segments newest first).
+  first ones in index order, its newest segments first (a segment's postings only run forward), and
+  the most recently indexed documents first when there are no words.
 - ``MAX_PREFIX_TERMS``: ``prefix*`` stands for at most this many indexed words, the most frequent
   first; a warning says when some were left out.
 - ``MAX_FACET_VALUES``: each facet lists at most this many values, the most frequent first (months:
