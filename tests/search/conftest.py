@@ -46,3 +46,14 @@ def search_backend(request):
     yield backend
     with app.app_context():
         backend.clear()
+
+
+@pytest.fixture
+def world(api, make_user):
+    """An author, a reader from another office and the open community "Veille" (modules may override)."""
+    author = make_user("Alice Martin", unit="MEAE/DGM")
+    reader = make_user("Bruno Lemaire", unit="MEAE/DGM/Afrique")
+    community = (
+        api(author).post("/api/v1/communities", json={"name": "Veille", "visibility": "open"}).get_json()
+    )
+    return {"author": author, "reader": reader, "community": community}

@@ -13,16 +13,6 @@ from tests.search.test_search_api import search, write
 
 
 @pytest.fixture
-def world(api, make_user):
-    author = make_user("Alice Martin", unit="MEAE/DGM")
-    reader = make_user("Bruno Lemaire", unit="MEAE/DGM/Afrique")
-    community = (
-        api(author).post("/api/v1/communities", json={"name": "Veille", "visibility": "open"}).get_json()
-    )
-    return {"author": author, "reader": reader, "community": community}
-
-
-@pytest.fixture
 def cli(app):
     runner = app.test_cli_runner()
     return lambda *args: runner.invoke(args=list(args))

@@ -9,16 +9,6 @@ from tests.search.test_search_api import search, write
 SEARCH_BACKENDS = ["tantivy"]  # tests/search/conftest.py runs these against this backend only
 
 
-@pytest.fixture
-def world(api, make_user):
-    author = make_user("Alice Martin", unit="MEAE/DGM")
-    reader = make_user("Bruno Lemaire", unit="MEAE/DGM/Afrique")
-    community = (
-        api(author).post("/api/v1/communities", json={"name": "Veille", "visibility": "open"}).get_json()
-    )
-    return {"author": author, "reader": reader, "community": community}
-
-
 def test_the_index_lives_in_its_own_folder_of_the_search_dir(app, search_backend):
     current = search_backend.current
     assert current.parent == Path(app.config["SEARCH_DIR"]) / "tantivy" and current.is_symlink()

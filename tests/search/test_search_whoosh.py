@@ -1,20 +1,8 @@
 """The Whoosh backend's own layout: one text field for matching, its parts kept apart."""
 
-import pytest
-
 from tests.search.test_search_api import search, titles, write
 
 SEARCH_BACKENDS = ["whoosh"]  # tests/search/conftest.py runs these against this backend only
-
-
-@pytest.fixture
-def world(api, make_user):
-    author = make_user("Alice Martin", unit="MEAE/DGM")
-    reader = make_user("Bruno Lemaire", unit="MEAE/DGM/Afrique")
-    community = (
-        api(author).post("/api/v1/communities", json={"name": "Veille", "visibility": "open"}).get_json()
-    )
-    return {"author": author, "reader": reader, "community": community}
 
 
 def test_a_phrase_does_not_run_from_one_part_of_a_post_into_the_next(api, world):
