@@ -24,6 +24,7 @@ import logging
 import os
 import sqlite3
 import threading
+import urllib.parse
 from dataclasses import dataclass
 
 from sqlalchemy import event
@@ -47,7 +48,9 @@ class Checkpointer:
     _sleep: object = None
 
     def run(self) -> None:
-        connection = sqlite3.connect(self.path, timeout=0, check_same_thread=False)
+        connection = self._connect()
+        if connection is None:
+            return
         try:
             while not self.stopping:
                 try:
@@ -64,6 +67,17 @@ class Checkpointer:
         finally:
             connection.close()
             self.finished = True
+
+    def _connect(self) -> sqlite3.Connection | None:
+        """The existing database file, waited for: the thread never creates it (``rse db upgrade`` does)."""
+        uri = f"file:{urllib.parse.quote(self.path)}?mode=rw"
+        while not self.stopping:
+            try:
+                return sqlite3.connect(uri, uri=True, timeout=0, check_same_thread=False)
+            except sqlite3.OperationalError:
+                self._sleep(1.0)
+        self.finished = True
+        return None
 
     def stop(self, wait_seconds: float = 0.0) -> None:
         """Ends the thread; at exit, waits for it so that its connection is closed.

@@ -74,3 +74,17 @@ def test_commit_mode_keeps_sqlite_default(sqlite_app):
     application = sqlite_app("commit")
     assert _write_pages(application) == 1000
     assert (os.getpid(), _path(application)) not in sqlite_checkpoints._running
+
+
+def test_the_thread_waits_for_the_database_file_instead_of_creating_it(sqlite_app, tmp_path):
+    application = sqlite_app("background")
+    checkpointer = sqlite_checkpoints.checkpointer_for(_path(application))
+    time.sleep(0.1)
+    # Only `rse db upgrade` (or the first request) makes the file; an empty one would hide that.
+    assert not (tmp_path / "background.sqlite3").exists()
+    assert not checkpointer.finished
+    _write_pages(application)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not checkpointer.last_pass:
+        time.sleep(0.05)
+    assert checkpointer.last_pass is not None
