@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -27,3 +29,20 @@ def swap_generation(current: Path, generation: Path) -> None:
     for old in directory.glob("index-*"):
         if old.resolve() not in keep:
             shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def building(current: Path, folder: Path) -> Iterator[Path]:
+    """Fill ``folder`` (a ``building-*`` generation) in the block, then serve it; drop it on failure.
+
+    Built under another name than ``index-*``, so that a swap elsewhere meanwhile never takes it for
+    an old generation to delete.
+    """
+    try:
+        yield folder
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    generation = folder.with_name(folder.name.replace("building-", "index-", 1))
+    folder.rename(generation)
+    swap_generation(current, generation)

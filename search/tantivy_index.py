@@ -17,7 +17,6 @@ import functools
 import logging
 import os
 import re
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -30,7 +29,7 @@ from search import bounds
 from search.analysis import FRENCH_STOP_WORDS, TOKEN_PATTERN, fold, number_forms
 from search.backends import FACETS, Hit, SearchBackend, SearchHits, SearchRequest
 from search.documents import IndexBatch, SearchDocument, document_key
-from search.generations import swap_generation
+from search.generations import building, swap_generation
 from search.query import ParsedQuery, parse_date
 from search.snippets import highlight_snippet
 
@@ -238,11 +237,9 @@ class TantivyBackend(SearchBackend):
         self._write(change)
 
     def rebuild(self, documents: Iterable[SearchDocument], progress: Callable[[int], None]) -> int:
-        # Built under another name, so that a swap elsewhere never takes it for an old generation.
-        building = self._new_generation("building")
         count = 0
-        try:
-            writer = _open(building).writer(REBUILD_HEAP_BYTES)
+        with building(self.current, self._new_generation("building")) as folder:
+            writer = _open(folder).writer(REBUILD_HEAP_BYTES)
             pending = 0
             for document in documents:
                 writer.add_document(_document_of(document))
@@ -254,12 +251,6 @@ class TantivyBackend(SearchBackend):
             writer.commit()
             writer.wait_merging_threads()
             progress(pending)
-        except BaseException:
-            shutil.rmtree(building, ignore_errors=True)
-            raise
-        generation = building.with_name(building.name.replace("building-", "index-", 1))
-        building.rename(generation)
-        self._swap_to(generation)
         return count
 
     def digests(self) -> dict[str, str]:

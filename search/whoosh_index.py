@@ -5,7 +5,6 @@ from __future__ import annotations
 import heapq
 import logging
 import os
-import shutil
 import threading
 import time
 from array import array
@@ -24,7 +23,7 @@ from search import bounds
 from search.analysis import analyse, fold, french_analyzer
 from search.backends import FACETS, Hit, SearchBackend, SearchHits, SearchRequest
 from search.documents import IndexBatch, SearchDocument, document_key
-from search.generations import swap_generation
+from search.generations import building, swap_generation
 from search.query import ParsedQuery, parse_date
 from search.snippets import highlight_snippet
 
@@ -600,22 +599,14 @@ class WhooshBackend(SearchBackend):
         writer.commit()
 
     def rebuild(self, documents: Iterable[SearchDocument], progress: Callable[[int], None]) -> int:
-        # Built under another name, so that a swap elsewhere never takes it for an old generation.
-        building = self._new_generation("building")
         count = 0
-        try:
-            writer = index.open_dir(building).writer(limitmb=128)
+        with building(self.current, self._new_generation("building")) as folder:
+            writer = index.open_dir(folder).writer(limitmb=128)
             for document in documents:
                 writer.add_document(**_fields_of(document))
                 count += 1
                 progress(1)
             writer.commit()
-        except BaseException:
-            shutil.rmtree(building, ignore_errors=True)
-            raise
-        generation = building.with_name(building.name.replace("building-", "index-", 1))
-        building.rename(generation)
-        self._swap_to(generation)
         return count
 
     def digests(self) -> dict[str, str]:
