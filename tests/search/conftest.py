@@ -52,7 +52,8 @@ def search_backend(request):
 def world(api, make_user):
     """An author, a reader from another office and the open community "Veille" (modules may override)."""
     author = make_user("Alice Martin", unit="MEAE/DGM")
-    reader = make_user("Bruno Lemaire", unit="MEAE/DGM/Afrique")
+    # A known address, for the tests that log in through the pages.
+    reader = make_user("Bruno Lemaire", email="bruno.lemaire@example.gouv.fr", unit="MEAE/DGM/Afrique")
     community = (
         api(author).post("/api/v1/communities", json={"name": "Veille", "visibility": "open"}).get_json()
     )

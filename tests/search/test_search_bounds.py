@@ -6,15 +6,11 @@ from tests.search.test_search_api import search, titles, write
 
 
 @pytest.fixture
-def world(api, make_user):
-    author = make_user("Alice Martin", unit="MEAE/DGM")
-    reader = make_user("Bruno Lemaire", email="bruno.lemaire@example.gouv.fr", unit="MEAE/DGM/Afrique")
-    community = (
-        api(author).post("/api/v1/communities", json={"name": "Veille", "visibility": "open"}).get_json()
-    )
+def world(world, api):
+    """The package's world with five dispatches to count."""
     for number in range(5):
-        write(api, author, community, title=f"Dépêche {number}", body="dépêche")
-    return {"author": author, "reader": reader, "community": community}
+        write(api, world["author"], world["community"], title=f"Dépêche {number}", body="dépêche")
+    return world
 
 
 def test_beyond_the_bound_the_total_is_a_floor_and_facets_say_so(api, world, monkeypatch, client, login):

@@ -13,16 +13,6 @@ pytestmark = pytest.mark.skipif(
 SEARCH_BACKENDS = ["postgresql"]  # tests/search/conftest.py runs these against this backend only
 
 
-@pytest.fixture
-def world(api, make_user):
-    author = make_user("Alice Martin", unit="MEAE/DGM")
-    reader = make_user("Bruno Lemaire", email="bruno.lemaire@example.gouv.fr", unit="MEAE/DGM/Afrique")
-    community = (
-        api(author).post("/api/v1/communities", json={"name": "Veille", "visibility": "open"}).get_json()
-    )
-    return {"author": author, "reader": reader, "community": community}
-
-
 def test_a_broad_query_ranks_a_bounded_set_of_recent_matches_and_says_the_total_is_a_floor(
     api, world, monkeypatch, client, login
 ):
