@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, u
 from communities.models import Membership
 from feed import tallies
 from feed.models import PRIORITIES, Post, PostAddressee, PostRead, PostRecipient, PostTag
-from rse import events, permissions
+from rse import events, permissions, sql_plans
 from rse.accounts.models import User
 from rse.db_types import utcnow
 from rse.extensions import db
@@ -73,7 +73,8 @@ def _filtered(stmt, filters: DeskFilters, user: User, now: datetime):
     return stmt
 
 
-def _my_action_rows(user: User):
+def _my_action_rows(user: User, readable: list[int] | None = None):
+    """My action rows on posts I may read (``readable``: see ``permissions.readable_posts``)."""
     return (
         select(Post)
         .join(PostRecipient, PostRecipient.post_id == Post.id)
@@ -82,7 +83,7 @@ def _my_action_rows(user: User):
             PostRecipient.kind == "action",
             # A post I put on my desk myself (veille) is an action for me whatever its qualification.
             or_(Post.qualification == "action", PostRecipient.personal),
-            permissions.readable_posts(user),
+            permissions.readable_posts(user, readable),
         )
     )
 
@@ -149,10 +150,10 @@ def toread_query(user: User, filters: DeskFilters = DeskFilters(), now: datetime
     return _filtered(stmt, filters, user, now)
 
 
-def _action_counts(user: User, now: datetime) -> tuple[dict, int]:
+def _action_counts(user: User, now: datetime, readable: list[int] | None = None) -> tuple[dict, int]:
     """À faire by priority with its overdue count, and the Fait total: one grouped query."""
     rows = (
-        _my_action_rows(user)
+        _my_action_rows(user, readable)
         .with_only_columns(Post.priority, PostRecipient.done_at.is_not(None).label("done"), Post.due_at)
         .subquery()
     )
@@ -171,14 +172,14 @@ def _action_counts(user: User, now: datetime) -> tuple[dict, int]:
     return todo, done_total
 
 
-def _toread_counts(user: User, now: datetime) -> dict:
+def _toread_counts(user: User, now: datetime, readable: list[int] | None = None) -> dict:
     """À lire counts by priority, each counted up to ``COUNT_CAP`` ("99+").
 
-    Two statements: the information addressed to me, grouped by priority; and the broadcasts,
-    counted per priority with a LIMIT each (in one UNION ALL) so that a count stops early instead
-    of checking every unread broadcast of large communities.
+    One statement of two parts: the information addressed to me, grouped by priority; and the
+    broadcasts, counted per priority with a LIMIT each so that a count stops early instead of
+    checking every unread broadcast of large communities.
     """
-    unread_for_me = (Post.author_id != user.id, ~_read_by(user), permissions.readable_posts(user))
+    unread_for_me = (Post.author_id != user.id, ~_read_by(user), permissions.readable_posts(user, readable))
     late = func.sum(case((Post.due_at < now, 1), else_=0))
     counted = {priority: [0, 0] for priority in PRIORITIES}
     addressed = (
@@ -198,10 +199,9 @@ def _toread_counts(user: User, now: datetime) -> dict:
         capped_halves.append(
             select(literal(priority), func.count(), func.sum(case((broadcast.c.due_at < now, 1), else_=0)))
         )
-    for stmt in (addressed, union_all(*capped_halves)):
-        for priority, count, overdue in db.session.execute(stmt):
-            counted[priority][0] += count
-            counted[priority][1] += overdue or 0
+    for priority, count, overdue in db.session.execute(union_all(addressed, *capped_halves)):
+        counted[priority][0] += count
+        counted[priority][1] += overdue or 0
     by_priority = {priority: min(count, COUNT_CAP) for priority, (count, _late) in counted.items()}
     return {
         "total": sum(by_priority.values()),
@@ -215,13 +215,16 @@ def counts(user: User, now: datetime | None = None) -> dict:
     now = now or utcnow()
     from feed import notifications, selection
 
-    todo, done_total = _action_counts(user, now)
+    sql_plans.serial_plans()
+    # Read once for the four statements below rather than as a subquery in each.
+    readable = permissions.readable_community_list(user)
+    todo, done_total = _action_counts(user, now, readable)
     return {
         "todo": todo,
-        "toread": _toread_counts(user, now),
+        "toread": _toread_counts(user, now, readable),
         "done": {"total": done_total},
         "selection": selection.open_count(user),
-        "notifications": notifications.unread_count(user),
+        "notifications": notifications.unread_count(user, readable),
     }
 
 

@@ -101,8 +101,8 @@ def _rank(post: Post) -> int:
 def get_counts():
     from feed import notifications
 
-    notifications.refresh_due_notifications(current_user)
-    db.session.commit()
+    if notifications.refresh_due_notifications(current_user):
+        db.session.commit()
     return desk.counts(current_user)
 
 

@@ -198,8 +198,8 @@ def _authors_of(query, selected: int | None) -> list:
 @blp.get("/desk/<any(toread, done):tab>")
 @login_required
 def desk_page(tab: str):
-    notifications.refresh_due_notifications(current_user)
-    db.session.commit()
+    if notifications.refresh_due_notifications(current_user):
+        db.session.commit()
     query, order, key_of = TABS[tab]
     filters, form = _desk_filters(request.args)
     if tab == "toread":
@@ -447,8 +447,8 @@ def decide(item_id: int):
 @blp.get("/notifications")
 @login_required
 def notifications_page():
-    notifications.refresh_due_notifications(current_user)
-    db.session.commit()
+    if notifications.refresh_due_notifications(current_user):
+        db.session.commit()
     unread_only = request.args.get("unread") == "yes"
     page = notifications.page(
         current_user, True if unread_only else None, limit=30, cursor=request.args.get("cursor")

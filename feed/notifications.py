@@ -31,7 +31,7 @@ from sqlalchemy import (
 
 from feed.addressees import Notice
 from feed.models import Notification, Post, PostRecipient
-from rse import events, permissions
+from rse import events, permissions, sql_plans
 from rse.accounts.models import User
 from rse.db_types import utcnow
 from rse.extensions import db
@@ -84,14 +84,16 @@ def announce(post: Post, notice: Notice) -> None:
         db.session.execute(delete(Notification).where(Notification.id == notice.id))
 
 
-def refresh_due_notifications(user: User, now: datetime | None = None) -> None:
-    """Add the due-soon and overdue notices of my open actions that are not stored yet.
+def refresh_due_notifications(user: User, now: datetime | None = None) -> int:
+    """Add the due-soon and overdue notices of my open actions that are not stored yet; returns
+    how many were added (the caller commits only then: a read request stays read-only).
 
     Computed when the user looks (desk or notifications), so no scheduler is needed to store them.
     One query finds both kinds: an action due before ``now`` is overdue, one due within
     ``DUE_SOON`` is due soon.
     """
     now = now or utcnow()
+    sql_plans.serial_plans()
     kind = case((Post.due_at < now, literal("overdue")), else_=literal("due_soon"))
     # NOT EXISTS, an anti-join from my few open actions: NOT IN made PostgreSQL scan every post.
     noticed = exists().where(
@@ -118,33 +120,34 @@ def refresh_due_notifications(user: User, now: datetime | None = None) -> None:
                 for post_id, notice in missing
             ],
         )
+    return len(missing)
 
 
-def _visible(user: User):
+def _visible(user: User, readable: list[int] | None = None):
     # Checked per notification (a user has few) rather than listing every post they may read.
     from portal.models import PortalItem
 
-    readable = exists().where(Post.id == Notification.post_id, permissions.readable_posts(user))
+    on_post = exists().where(Post.id == Notification.post_id, permissions.readable_posts(user, readable))
     # A notification about a portal item follows the item, whoever may read the source post.
     on_portal = exists().where(
         PortalItem.id == Notification.portal_item_id, permissions.readable_portal_items(user)
     )
     return and_(
         Notification.user_id == user.id,
-        or_(Notification.post_id.is_(None), readable),
+        or_(Notification.post_id.is_(None), on_post),
         or_(Notification.portal_item_id.is_(None), on_portal),
     )
 
 
-def _my_notices(user: User):
+def _my_notices(user: User, readable: list[int] | None = None):
     """My recipient rows that name a notice, on posts I may still read."""
-    readable = exists().where(Post.id == PostRecipient.post_id, permissions.readable_posts(user))
+    on_post = exists().where(Post.id == PostRecipient.post_id, permissions.readable_posts(user, readable))
     # Person and kind first: a range of the recipients' desk index, which carries the notice.
     return and_(
         PostRecipient.user_id == user.id,
         PostRecipient.kind == "action",
         PostRecipient.notice_id.is_not(None),
-        readable,
+        on_post,
     )
 
 
@@ -203,14 +206,17 @@ def among(user: User, ids: list[int]) -> list:
     return db.session.execute(select(listed).order_by(listed.c.id)).all()
 
 
-def unread_count(user: User) -> int:
+def unread_count(user: User, readable: list[int] | None = None) -> int:
+    """``readable``: see ``permissions.readable_posts``."""
     own = db.session.scalar(
-        select(func.count()).select_from(Notification).where(_visible(user), Notification.read_at.is_(None))
+        select(func.count())
+        .select_from(Notification)
+        .where(_visible(user, readable), Notification.read_at.is_(None))
     )
     notices = db.session.scalar(
         select(func.count())
         .select_from(PostRecipient)
-        .where(_my_notices(user), PostRecipient.notice_read_at.is_(None))
+        .where(_my_notices(user, readable), PostRecipient.notice_read_at.is_(None))
     )
     return own + notices
 

@@ -216,8 +216,8 @@ def get_funnel(args):
 @blp.arguments(NotificationListArgs, location="query")
 @blp.response(200, NotificationPageSchema)
 def list_notifications(args):
-    notifications.refresh_due_notifications(current_user)
-    db.session.commit()
+    if notifications.refresh_due_notifications(current_user):
+        db.session.commit()
     page = notifications.page(current_user, args["unread"], limit=args["limit"], cursor=args["cursor"])
     return {
         "items": notifications.present(page["items"]),

@@ -174,13 +174,31 @@ def can_read_post(user: User | None, post: Post) -> bool:
     return post.deleted_at is None and can_read_community(user, post.community)
 
 
-def readable_posts(user: User | None):
-    """SQL condition on ``Post``: the posts this user may read."""
+def readable_community_list(user: User | None) -> list[int]:
+    """The ids of the communities whose content this user may read, read from the database now.
+
+    For a service that asks several statements in one request (the desk counts): it reads this
+    once and hands it to ``readable_posts``. The next request reads it again, so a person who has
+    just left a community no longer reads it there.
+    """
+    if not _active(user):
+        return []
+    return list(db.session.scalars(readable_community_ids(user)))
+
+
+def readable_posts(user: User | None, community_ids: list[int] | None = None):
+    """SQL condition on ``Post``: the posts this user may read.
+
+    ``community_ids``, when given, is ``readable_community_list(user)`` read earlier in the same
+    request: PostgreSQL plans and runs a list of constants faster than the subquery, which counts
+    when one request asks five statements.
+    """
     from feed.models import Post
 
     if not _active(user):
         return false()
-    return and_(Post.deleted_at.is_(None), Post.community_id.in_(readable_community_ids(user)))
+    readable = readable_community_ids(user) if community_ids is None else community_ids
+    return and_(Post.deleted_at.is_(None), Post.community_id.in_(readable))
 
 
 def readable_posts_for_each(people: list[User], person_id):
