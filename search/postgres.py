@@ -47,12 +47,18 @@ INSERT_BATCH = 1000
 WALK_OVER_FETCH = 2
 # Reading one entry of a posting list from the GIN index into a bitmap costs about this many
 # documents walked (measured at 1,000,000 posts).
-GIN_ENTRY_COST = 0.02
+GIN_ENTRY_COST = 0.2
 # A window of the newest documents is sized to hold this many times the matches wanted, so that
 # an estimate too high by as much still fills the bound in one statement...
 WINDOW_MARGIN = 2
-# ... and each window holding too few is followed by one this many times wider.
-WINDOW_GROWTH = 4
+# ... and a window holding too few is followed by one sized from the matches it held (at least
+# this many times wider), or this many times wider when it held none.
+WINDOW_GROWTH_FOUND = 1.5
+WINDOW_GROWTH = 8
+# The memory of each sort and bitmap of a search statement (PostgreSQL's default is 4 MB).
+WORK_MEM = "32MB"
+# The widest first window: past it, the matches it holds decide (``_wider``).
+FIRST_WINDOW_SHARE = 0.25
 # Past this share of the documents, a window costs about as much as the whole table.
 MAX_WINDOW_SHARE = 0.5
 # The single writer's lock, a PostgreSQL advisory lock: every server and worker sees it, on
@@ -360,7 +366,7 @@ class PostgresBackend(SearchBackend):
                     break
                 # Fewer matches than the bound among the newest documents read: the rest may be
                 # older. A wider window, or in the end every match through the GIN index.
-                path = self._wider(connection, path)
+                path = self._wider(connection, path, found, bounds.MAX_COUNTED + 1)
                 self._force_plan(connection, "index")
                 self._limit_time(connection, deadline)
         hits = []
@@ -387,18 +393,26 @@ class PostgresBackend(SearchBackend):
 
     @staticmethod
     def _read(connection, source: str, where: list[str], score: str, order: str, params: dict) -> list:
-        """One statement reads the bounded candidates once for the page, the facets and the total."""
+        """One statement reads the bounded candidates once for the page, the facets and the total.
+
+        The candidates are ranked as they are kept (after the bound, never each match read), so
+        their vectors are read once and not carried into the kept set.
+        """
         return connection.execute(
             text(
                 f"""
                     WITH matched AS MATERIALIZED (
                         SELECT key, kind, object_id, post_id, community_id, author_id, qualification,
-                               priority, month, created_at, document,
-                               row_number() OVER (ORDER BY created_at DESC, key) AS recent
-                        FROM {source} WHERE {" AND ".join(where)}
-                        ORDER BY created_at DESC, key LIMIT :cap
+                               priority, month, created_at, recent, {score} AS score
+                        FROM (
+                            SELECT key, kind, object_id, post_id, community_id, author_id, qualification,
+                                   priority, month, created_at, document,
+                                   row_number() OVER (ORDER BY created_at DESC, key) AS recent
+                            FROM {source} WHERE {" AND ".join(where)}
+                            ORDER BY created_at DESC, key LIMIT :cap
+                        ) AS candidates
                     ), page AS (
-                        SELECT key, kind, object_id, post_id, {score} AS score, created_at FROM matched
+                        SELECT key, kind, object_id, post_id, score, created_at FROM matched
                         WHERE recent <= :kept
                         ORDER BY {order} LIMIT :limit OFFSET :offset
                     )
@@ -451,23 +465,31 @@ class PostgresBackend(SearchBackend):
         matches = self._estimate(connection, " AND ".join(where), params)
         documents = self._documents(connection)
         walked = wanted * documents / max(matches, 1)
-        share = WINDOW_MARGIN * wanted / max(matches, 1)
-        if share >= MAX_WINDOW_SHARE:
-            share = 1.0
+        share = min(WINDOW_MARGIN * wanted / max(matches, 1), 1.0)
         # The rows read through the bitmaps (the matches in the window: the readable documents
         # meeting the filters come from their own index) and the words' posting lists.
         indexed = matches * share * WALK_OVER_FETCH + words * GIN_ENTRY_COST
         if indexed <= walked:
             self._force_plan(connection, "index")
-            return self._window(connection, share, documents)
+            # Estimates of phrases and rarer words are often several times too low: the whole
+            # table only once the matches of a first window show it is needed.
+            return self._window(connection, min(share, FIRST_WINDOW_SHARE), documents)
         self._force_plan(connection, "recent")
         # Twice as far as the break-even: near it, a walk stopping short would be paid twice.
         return _Path(walk=max(int(2 * indexed), wanted), share=0.0, documents=documents)
 
-    def _wider(self, connection, path: _Path) -> _Path:
-        """The next plan after ``path`` found too few matches: a window ``WINDOW_GROWTH`` times wider."""
+    def _wider(self, connection, path: _Path, found: int, wanted: int) -> _Path:
+        """The next plan after ``path`` found too few matches (``found`` of the ``wanted``).
+
+        The matches found tell how dense they are among the newest documents: the next window is
+        sized from that, with the same margin as the first (``WINDOW_GROWTH`` times wider when
+        there were none), and covers the whole table past ``MAX_WINDOW_SHARE``.
+        """
         covered = path.share if path.walk is None else path.walk / max(path.documents, 1)
-        share = covered * WINDOW_GROWTH
+        if found:
+            share = covered * max(WINDOW_MARGIN * wanted / found, WINDOW_GROWTH_FOUND)
+        else:
+            share = covered * WINDOW_GROWTH
         return self._window(connection, 1.0 if share >= MAX_WINDOW_SHARE else share, path.documents)
 
     @staticmethod
@@ -510,6 +532,9 @@ class PostgresBackend(SearchBackend):
             "enable_seqscan": "off",
             # Compiling a statement costs more than the few thousand rows it reads.
             "jit": "off",
+            # Room for exact bitmaps of a few hundred thousand entries (a lossy one checks the words
+            # of every document of its pages again) and for the kept candidates, in memory.
+            "work_mem": WORK_MEM,
         }
         # For this transaction only, like SET LOCAL; in one round trip.
         calls = ", ".join(f"set_config('{name}', '{value}', true)" for name, value in settings.items())
@@ -588,7 +613,7 @@ class PostgresBackend(SearchBackend):
             if words or path.since is None:
                 break
             # Nothing among the newest documents: a wider window may still hold matches.
-            path = self._wider(connection, path)
+            path = self._wider(connection, path, 0, PREFIX_SAMPLE)
             self._force_plan(connection, "index")
         if not words:
             return None
