@@ -8,7 +8,9 @@ which the Snowball stemmer leaves apart on short words (``élu`` and ``elus``).
 
 Cost is bounded (``search.bounds``): a query considers at most ``MAX_COUNTED`` matches, the most
 recent first; ranking, facets and the total are computed over them, and the total says it is a
-lower bound beyond (``total_exact`` and ``facets_exact`` false). ``statement_timeout`` ends a query
+lower bound beyond (``total_exact`` and ``facets_exact`` false). Those matches are found either by
+walking the newest documents, or through the GIN index within a window of the newest documents
+widened until it holds them (``PostgresBackend._choose_path``). ``statement_timeout`` ends a query
 that outlives the time budget.
 """
 
