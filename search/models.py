@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -60,6 +60,17 @@ class SearchDocumentRow(db.Model):
         Index("ix_search_documents_document", "document", postgresql_using="gin"),
         Index("ix_search_documents_created_at", "created_at"),
         Index("ix_search_documents_post_id", "post_id"),
+        # Readable documents of a date window meeting the filters, from the index alone (a bitmap
+        # ANDed with the words' GIN bitmap); portal items, which have no community, by their id.
+        Index(
+            "ix_search_documents_community_recent", "community_id", "created_at", "qualification", "priority"
+        ),
+        Index(
+            "ix_search_documents_portal_item",
+            "object_id",
+            postgresql_where=text("kind = 'portal_item'"),
+            sqlite_where=text("kind = 'portal_item'"),
+        ),
     )
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)

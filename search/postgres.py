@@ -8,7 +8,9 @@ which the Snowball stemmer leaves apart on short words (``élu`` and ``elus``).
 
 Cost is bounded (``search.bounds``): a query considers at most ``MAX_COUNTED`` matches, the most
 recent first; ranking, facets and the total are computed over them, and the total says it is a
-lower bound beyond (``total_exact`` and ``facets_exact`` false). ``statement_timeout`` ends a query
+lower bound beyond (``total_exact`` and ``facets_exact`` false). Those matches are found either by
+walking the newest documents, or through the GIN index within a window of the newest documents
+widened until it holds them (``PostgresBackend._choose_path``). ``statement_timeout`` ends a query
 that outlives the time budget.
 """
 
@@ -17,7 +19,8 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from markupsafe import escape
 from psycopg.errors import QueryCanceled
@@ -44,6 +47,22 @@ INSERT_BATCH = 1000
 # Reading a document found through the GIN index costs about this many documents walked through
 # the created_at index (measured at 1,000,000 posts: scattered reads against neighbouring ones).
 WALK_OVER_FETCH = 2
+# Reading one entry of a posting list from the GIN index into a bitmap costs about this many
+# documents walked (measured at 1,000,000 posts).
+GIN_ENTRY_COST = 0.2
+# A window of the newest documents is sized to hold this many times the matches wanted, so that
+# an estimate too high by as much still fills the bound in one statement...
+WINDOW_MARGIN = 2
+# ... and a window holding too few is followed by one sized from the matches it held (at least
+# this many times wider), or this many times wider when it held none.
+WINDOW_GROWTH_FOUND = 1.5
+WINDOW_GROWTH = 8
+# The memory of each sort and bitmap of a search statement (PostgreSQL's default is 4 MB).
+WORK_MEM = "32MB"
+# The widest first window: past it, the matches it holds decide (``_wider``).
+FIRST_WINDOW_SHARE = 0.25
+# Past this share of the documents, a window costs about as much as the whole table.
+MAX_WINDOW_SHARE = 0.5
 # The single writer's lock, a PostgreSQL advisory lock: every server and worker sees it, on
 # whichever machine it runs (a lock file would only keep out the processes of one machine).
 WRITER_LOCK_KEY = 0x7273655F73656172
@@ -92,6 +111,21 @@ def _row_of(document: SearchDocument) -> dict:
         "community_name": document.community_name,
         "digest": document.digest,
     }
+
+
+@dataclass(frozen=True)
+class _Path:
+    """How the next statement reads the matches (``PostgresBackend._choose_path``)."""
+
+    walk: int | None = None  # newest first, through the created_at index, this many documents
+    since: datetime | None = None  # the GIN index, among the documents created since then
+    share: float = 1.0  # the share of the documents the window covers
+    documents: float = 0.0  # the table's documents, as the statistics say
+
+    @property
+    def complete(self) -> bool:
+        """Every match is read: the GIN index over the whole table."""
+        return self.walk is None and self.since is None
 
 
 class _TsQuery:
@@ -223,6 +257,10 @@ class PostgresBackend(SearchBackend):
                     f"CREATE INDEX building_document ON {BUILDING_TABLE} USING gin (document)",
                     f"CREATE INDEX building_created_at ON {BUILDING_TABLE} (created_at)",
                     f"CREATE INDEX building_post_id ON {BUILDING_TABLE} (post_id)",
+                    f"CREATE INDEX building_community_recent ON {BUILDING_TABLE}"
+                    " (community_id, created_at, qualification, priority)",
+                    f"CREATE INDEX building_portal_item ON {BUILDING_TABLE} (object_id)"
+                    " WHERE kind = 'portal_item'",
                     f"ANALYZE {BUILDING_TABLE}",
                 ):
                     connection.execute(text(statement))
@@ -234,6 +272,8 @@ class PostgresBackend(SearchBackend):
                     f"ALTER INDEX building_document RENAME TO ix_{TABLE}_document",
                     f"ALTER INDEX building_created_at RENAME TO ix_{TABLE}_created_at",
                     f"ALTER INDEX building_post_id RENAME TO ix_{TABLE}_post_id",
+                    f"ALTER INDEX building_community_recent RENAME TO ix_{TABLE}_community_recent",
+                    f"ALTER INDEX building_portal_item RENAME TO ix_{TABLE}_portal_item",
                 ):
                     connection.execute(text(statement))
         except BaseException:
@@ -306,26 +346,31 @@ class PostgresBackend(SearchBackend):
                 limit=request.limit,
             )
             order = "score DESC, created_at DESC, key" if ranked else "created_at DESC, key"
-            walk = None
+            path = None
             if positive is not None:
-                walk = self._choose_path(connection, positive, where, params)
-            source = TABLE
-            if walk is not None:
-                # Newest first, but no further than the GIN index would have cost.
-                params["walk"] = walk
-                dates = [condition for condition in where if condition.startswith("created_at")]
-                source = (
-                    f"(SELECT * FROM {TABLE} {'WHERE ' + ' AND '.join(dates) if dates else ''}"
-                    " ORDER BY created_at DESC, key LIMIT :walk) AS walked"
-                )
-            rows = self._read(connection, source, where, score, order, params)
-            found = sum(int(row[5]) for row in rows if row[0] in ("total", "beyond"))
-            if walk is not None and found <= bounds.MAX_COUNTED:
-                # Fewer matches than the bound among the documents walked: the rest may be older.
-                # Every match is needed, which reading them through the GIN index gives.
+                path = self._choose_path(connection, positive, where, params, bounds.MAX_COUNTED + 1)
+            while True:
+                source, conditions = TABLE, where
+                if path is not None and path.walk is not None:
+                    # Newest first, but no further than the GIN index would have cost.
+                    params["walk"] = path.walk
+                    dates = [condition for condition in where if condition.startswith("created_at")]
+                    source = (
+                        f"(SELECT * FROM {TABLE} {'WHERE ' + ' AND '.join(dates) if dates else ''}"
+                        " ORDER BY created_at DESC, key LIMIT :walk) AS walked"
+                    )
+                elif path is not None and path.since is not None:
+                    params["window_start"] = path.since
+                    conditions = [*where, "created_at >= :window_start"]
+                rows = self._read(connection, source, conditions, score, order, params)
+                found = sum(int(row[5]) for row in rows if row[0] in ("total", "beyond"))
+                if path is None or path.complete or found > bounds.MAX_COUNTED:
+                    break
+                # Fewer matches than the bound among the newest documents read: the rest may be
+                # older. A wider window, or in the end every match through the GIN index.
+                path = self._wider(connection, path, found, bounds.MAX_COUNTED + 1)
                 self._force_plan(connection, "index")
                 self._limit_time(connection, deadline)
-                rows = self._read(connection, TABLE, where, score, order, params)
         hits = []
         total = beyond = 0
         for part, kind, object_id, post_id, value, number, _position in sorted(rows, key=lambda row: row[6]):
@@ -350,18 +395,26 @@ class PostgresBackend(SearchBackend):
 
     @staticmethod
     def _read(connection, source: str, where: list[str], score: str, order: str, params: dict) -> list:
-        """One statement reads the bounded candidates once for the page, the facets and the total."""
+        """One statement reads the bounded candidates once for the page, the facets and the total.
+
+        The candidates are ranked as they are kept (after the bound, never each match read), so
+        their vectors are read once and not carried into the kept set.
+        """
         return connection.execute(
             text(
                 f"""
                     WITH matched AS MATERIALIZED (
                         SELECT key, kind, object_id, post_id, community_id, author_id, qualification,
-                               priority, month, created_at, document,
-                               row_number() OVER (ORDER BY created_at DESC, key) AS recent
-                        FROM {source} WHERE {" AND ".join(where)}
-                        ORDER BY created_at DESC, key LIMIT :cap
+                               priority, month, created_at, recent, {score} AS score
+                        FROM (
+                            SELECT key, kind, object_id, post_id, community_id, author_id, qualification,
+                                   priority, month, created_at, document,
+                                   row_number() OVER (ORDER BY created_at DESC, key) AS recent
+                            FROM {source} WHERE {" AND ".join(where)}
+                            ORDER BY created_at DESC, key LIMIT :cap
+                        ) AS candidates
                     ), page AS (
-                        SELECT key, kind, object_id, post_id, {score} AS score, created_at FROM matched
+                        SELECT key, kind, object_id, post_id, score, created_at FROM matched
                         WHERE recent <= :kept
                         ORDER BY {order} LIMIT :limit OFFSET :offset
                     )
@@ -388,34 +441,89 @@ class PostgresBackend(SearchBackend):
             params,
         ).all()
 
-    def _choose_path(self, connection, tsquery: str, where: list[str], params: dict) -> int | None:
-        """Plan the next statements: through the GIN index (None), or newest first (how far).
+    def _choose_path(self, connection, tsquery: str, where: list[str], params: dict, wanted: int) -> _Path:
+        """Plan the next statements: a newest-first walk, or the GIN index over the newest documents.
 
-        ``tsquery`` is the required words, ``where`` every condition of the search (them included).
-        Either every document holding the words is read through the GIN index (a bitmap scan) and
-        sorted by date, or the created_at index is walked from the most recent document until
-        ``MAX_COUNTED`` matches are found. The first costs in proportion to the documents holding
-        the words, the second in proportion to the documents walked past: it wins only when
-        matches are dense among recent documents. Left to itself, the planner misjudges both:
-        data in memory makes its random reads too dear, a phrase is estimated as its words
-        together (a phrase found nowhere walks the whole table) and a filter matching nothing
-        behind a frequent word too. Its estimates are still the best cheap ones (the GIN
-        statistics are close for single words): the choice is made here from them, with the
-        measured costs of both ways. The walk stops where the GIN index would have cost as much,
-        so a wrong estimate costs three times the better way at most, never the whole table.
+        ``tsquery`` is the required words, ``where`` every condition of the search (them included),
+        ``wanted`` how many of the most recent matches are needed. Either the created_at index is
+        walked from the most recent document until ``wanted`` matches are found, or the GIN index
+        gives the documents holding the words (a bitmap), ANDed with the bitmap of the readable
+        documents meeting the filters from ``ix_search_documents_community_recent``, within a
+        window of the most recent documents sized to hold about ``WINDOW_MARGIN`` times the
+        matches wanted; the documents in both are read and sorted by date. The walk costs in
+        proportion to the documents walked past, wide rows whose words are checked one by one: it
+        wins only when matches are dense among recent documents. The bitmaps cost little per
+        entry, the rows read much more: the window keeps those to the ones needed even for the
+        most frequent words. Left to itself, the planner misjudges both: data in memory makes its
+        random reads too dear, a phrase is estimated as its words together (a phrase found nowhere
+        walks the whole table) and a filter matching nothing behind a frequent word too. Its
+        estimates are still the best cheap ones (the GIN statistics are close for single words):
+        the choice is made here from them, with the measured costs of both ways. A walk stops where
+        the GIN index would have cost as much and a window too narrow for the matches wanted is
+        widened (``_wider``), so a wrong estimate costs a few times the better way, never the
+        whole table.
         """
         words = self._estimate(connection, f"document @@ ({tsquery})", params)
         matches = self._estimate(connection, " AND ".join(where), params)
-        documents = connection.execute(
-            text("SELECT reltuples FROM pg_class WHERE oid = CAST(:table AS regclass)"), {"table": TABLE}
-        ).scalar_one()
-        walked = (bounds.MAX_COUNTED + 1) * max(documents, 1) / max(matches, 1)
-        if words * WALK_OVER_FETCH <= walked:
+        documents = self._documents(connection)
+        walked = wanted * documents / max(matches, 1)
+        share = min(WINDOW_MARGIN * wanted / max(matches, 1), 1.0)
+        # The rows read through the bitmaps (the matches in the window: the readable documents
+        # meeting the filters come from their own index) and the words' posting lists.
+        indexed = matches * share * WALK_OVER_FETCH + words * GIN_ENTRY_COST
+        if indexed <= walked:
             self._force_plan(connection, "index")
-            return None
+            # Estimates of phrases and rarer words are often several times too low: the whole
+            # table only once the matches of a first window show it is needed.
+            return self._window(connection, min(share, FIRST_WINDOW_SHARE), documents)
         self._force_plan(connection, "recent")
         # Twice as far as the break-even: near it, a walk stopping short would be paid twice.
-        return max(int(2 * words * WALK_OVER_FETCH), bounds.MAX_COUNTED + 1)
+        return _Path(walk=max(int(2 * indexed), wanted), share=0.0, documents=documents)
+
+    def _wider(self, connection, path: _Path, found: int, wanted: int) -> _Path:
+        """The next plan after ``path`` found too few matches (``found`` of the ``wanted``).
+
+        The matches found tell how dense they are among the newest documents: the next window is
+        sized from that, with the same margin as the first (``WINDOW_GROWTH`` times wider when
+        there were none), and covers the whole table past ``MAX_WINDOW_SHARE``.
+        """
+        covered = path.share if path.walk is None else path.walk / max(path.documents, 1)
+        if found:
+            share = covered * max(WINDOW_MARGIN * wanted / found, WINDOW_GROWTH_FOUND)
+        else:
+            share = covered * WINDOW_GROWTH
+        return self._window(connection, 1.0 if share >= MAX_WINDOW_SHARE else share, path.documents)
+
+    @staticmethod
+    def _window(connection, share: float, documents: float) -> _Path:
+        """The GIN plan over the newest ``share`` of the documents, from the created_at histogram.
+
+        ``ANALYZE`` keeps the histogram (the rebuild runs it, autovacuum after many writes); documents
+        written since are newer than its last bound, so a window is only ever wider than asked.
+        Without a histogram (a table never analysed) the window is the whole table.
+        """
+        if share >= 1.0:
+            return _Path(share=1.0, documents=documents)
+        bounds_ = connection.execute(
+            text(
+                "SELECT CAST(CAST(histogram_bounds AS text) AS timestamptz[]) FROM pg_stats"
+                " WHERE schemaname = current_schema() AND tablename = :table AND attname = 'created_at'"
+            ),
+            {"table": TABLE},
+        ).scalar()
+        if not bounds_ or len(bounds_) < 2:
+            return _Path(share=1.0, documents=documents)
+        position = int((1 - share) * (len(bounds_) - 1))
+        if position <= 0:
+            return _Path(share=1.0, documents=documents)
+        covered = (len(bounds_) - 1 - position) / (len(bounds_) - 1)
+        return _Path(since=bounds_[position], share=covered, documents=documents)
+
+    @staticmethod
+    def _documents(connection) -> float:
+        return connection.execute(
+            text("SELECT reltuples FROM pg_class WHERE oid = CAST(:table AS regclass)"), {"table": TABLE}
+        ).scalar_one()
 
     @staticmethod
     def _force_plan(connection, path: str) -> None:
@@ -426,6 +534,9 @@ class PostgresBackend(SearchBackend):
             "enable_seqscan": "off",
             # Compiling a statement costs more than the few thousand rows it reads.
             "jit": "off",
+            # Room for exact bitmaps of a few hundred thousand entries (a lossy one checks the words
+            # of every document of its pages again) and for the kept candidates, in memory.
+            "work_mem": WORK_MEM,
         }
         # For this transaction only, like SET LOCAL; in one round trip.
         calls = ", ".join(f"set_config('{name}', '{value}', true)" for name, value in settings.items())
@@ -462,42 +573,50 @@ class PostgresBackend(SearchBackend):
         tsquery = sample.prefix_terms(prefix)
         folded = fold(prefix)
         stems = [folded[:size] for size in range(4, len(folded))]
+        readable = {
+            "readable": request.readable_community_ids,
+            "portal_items": request.readable_portal_item_ids,
+        }
         # The sample's own statement (run by ts_stat) is planned like the search's.
-        self._choose_path(
+        path = self._choose_path(
             connection,
             tsquery,
             [READABLE, f"document @@ ({tsquery})"],
-            {
-                **sample_params,
-                "readable": request.readable_community_ids,
-                "portal_items": request.readable_portal_item_ids,
-            },
+            {**sample_params, **readable},
+            PREFIX_SAMPLE,
         )
-        words = connection.execute(
-            # The tsquery is normalised to text in the same statement (no round trip of its own).
-            text(
-                f"""
-                SELECT word, ndoc FROM ts_stat(format(
-                    'SELECT document FROM search_documents
-                     WHERE document @@ %L::tsquery
-                       AND (community_id = ANY(%L::int[])
-                            OR (kind = ''portal_item'' AND object_id = ANY(%L::int[])))
-                     ORDER BY created_at DESC LIMIT %s',
-                    CAST({tsquery} AS text), CAST(:readable AS int[]), CAST(:portal_items AS int[]),
-                    :sample))
-                WHERE word LIKE :pattern OR word = ANY(:stems)
-                ORDER BY ndoc DESC, word
-                """
-            ),
-            {
-                **sample_params,
-                "readable": request.readable_community_ids,
-                "portal_items": request.readable_portal_item_ids,
-                "sample": PREFIX_SAMPLE,
-                "pattern": folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
-                "stems": stems,
-            },
-        ).all()
+        while True:
+            words = connection.execute(
+                # The tsquery is normalised to text in the same statement (no round trip of its own).
+                text(
+                    f"""
+                    SELECT word, ndoc FROM ts_stat(format(
+                        'SELECT document FROM search_documents
+                         WHERE document @@ %L::tsquery
+                           AND (community_id = ANY(%L::int[])
+                                OR (kind = ''portal_item'' AND object_id = ANY(%L::int[])))
+                           AND created_at >= %L::timestamptz
+                         ORDER BY created_at DESC LIMIT %s',
+                        CAST({tsquery} AS text), CAST(:readable AS int[]), CAST(:portal_items AS int[]),
+                        CAST(:window_start AS text), :sample))
+                    WHERE word LIKE :pattern OR word = ANY(:stems)
+                    ORDER BY ndoc DESC, word
+                    """
+                ),
+                {
+                    **sample_params,
+                    **readable,
+                    "window_start": path.since if path.since is not None else "-infinity",
+                    "sample": PREFIX_SAMPLE,
+                    "pattern": folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",
+                    "stems": stems,
+                },
+            ).all()
+            if words or path.since is None:
+                break
+            # Nothing among the newest documents: a wider window may still hold matches.
+            path = self._wider(connection, path, 0, PREFIX_SAMPLE)
+            self._force_plan(connection, "index")
         if not words:
             return None
         if len(words) <= bounds.MAX_PREFIX_TERMS:

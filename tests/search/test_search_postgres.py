@@ -52,6 +52,41 @@ def test_either_plan_finds_the_same_bounded_most_recent_matches(api, world, monk
     assert nowhere["total"] == 0 and nowhere["total_exact"] is True
 
 
+def test_a_window_of_recent_documents_too_narrow_is_widened_until_it_holds_the_bounded_matches(
+    app, api, world, monkeypatch
+):
+    """The GIN plan reads the newest documents first, from the date histogram: same results."""
+    from sqlalchemy import text
+
+    from rse.extensions import db
+    from search import bounds, postgres
+
+    monkeypatch.setattr(bounds, "MAX_COUNTED", 3)
+    monkeypatch.setattr(postgres, "WALK_OVER_FETCH", 0)  # the GIN index, never the walk
+    monkeypatch.setattr(postgres, "WINDOW_MARGIN", 0.01)  # a first window far too narrow
+    for number in range(5):
+        write(api, world["author"], world["community"], title=f"Dépêche {number}", body="dépêche")
+    for number in range(12):
+        write(api, world["author"], world["community"], title=f"Rapport {number}", body="sans rapport")
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text("ANALYZE search_documents"))
+    windows = []
+    make_window = postgres.PostgresBackend._window
+
+    def recorded(connection, share, documents):
+        path = make_window(connection, share, documents)
+        windows.append(path.since)
+        return path
+
+    monkeypatch.setattr(postgres.PostgresBackend, "_window", staticmethod(recorded))
+    latest = search(api, world["reader"], q="depeche", sort="date", limit=3)
+    assert [item["title"] for item in latest["items"]] == ["Dépêche 4", "Dépêche 3", "Dépêche 2"]
+    assert latest["total"] == 3 and latest["total_exact"] is False
+    assert windows[0] is not None and windows[-1] is None  # widened up to the whole table
+    assert search(api, world["reader"], q="depeche*")["total"] == 3
+    assert search(api, world["reader"], q="depeche qualification:action")["total"] == 0
+
+
 def test_the_single_writer_lock_is_held_in_the_database(app, world):
     from search.outbox import writer_lock
 
