@@ -8,7 +8,7 @@ the word's bitmap, only the matches themselves are fetched from the table. Porta
 no community: ``ix_search_documents_portal_item`` lets the same plan take the readable ones.
 
 Revision ID: 6e2b9d4f8a13
-Revises: 4d8e2f6a1c37
+Revises: 6a1d4c8e2f90
 Create Date: 2026-11-27 14:45:00.000000
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '6e2b9d4f8a13'
-down_revision = '4d8e2f6a1c37'
+down_revision = '6a1d4c8e2f90'
 branch_labels = None
 depends_on = None
 
