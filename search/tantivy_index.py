@@ -331,6 +331,8 @@ class TantivyBackend(SearchBackend):
                 )
             )
         matched = found.count or 0
+        if not matched:
+            return SearchHits(hits, 0, empty, warnings)  # no facet pass over nothing
         if deadline.passed():
             warnings.append(bounds.time_budget_warning())
             return SearchHits(hits, min(matched, bounds.MAX_COUNTED), empty, warnings, False, False)
@@ -463,6 +465,14 @@ class TantivyBackend(SearchBackend):
     def _any_of(field_name: str, values: list) -> tantivy.Query:
         return tantivy.Query.term_set_query(document_schema(), field_name, list(values))
 
+    def _union_of(self, field_name: str, values: list) -> tantivy.Query:
+        """Any of the values, as a union of term queries (unscored where it is used)."""
+        if len(values) == 1:
+            return self._term(field_name, values[0])
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, self._term(field_name, v)) for v in values]
+        )
+
     def _scored_any_of(self, field_name: str, terms: list[str]) -> tantivy.Query:
         """Any of the terms, each scored (BM25), unlike a term set."""
         if len(terms) == 1:
@@ -475,7 +485,7 @@ class TantivyBackend(SearchBackend):
         """What the caller may read and asked for: unscored, it never changes the ranking."""
         readable = []
         if request.readable_community_ids:
-            readable.append(self._any_of("community_id", request.readable_community_ids))
+            readable.append(self._union_of("community_id", request.readable_community_ids))
         if request.readable_portal_item_ids:
             keys = [document_key("portal_item", item_id) for item_id in request.readable_portal_item_ids]
             readable.append(self._any_of("key", keys))
