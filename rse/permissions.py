@@ -176,11 +176,18 @@ def can_read_post(user: User | None, post: Post) -> bool:
 
 def readable_posts(user: User | None):
     """SQL condition on ``Post``: the posts this user may read."""
-    from feed.models import Post
-
     if not _active(user):
         return false()
-    return and_(Post.deleted_at.is_(None), Post.community_id.in_(readable_community_ids(user)))
+    return readable_posts_in(readable_community_ids(user))
+
+
+def readable_posts_in(community_ids):
+    """SQL condition on ``Post``: what ``readable_posts`` keeps, given the ids (or a bound
+    parameter standing for them) that ``readable_community_ids`` gave for the reader, in the same
+    transaction: a search has read them already, and need not ask again for its page's hits."""
+    from feed.models import Post
+
+    return and_(Post.deleted_at.is_(None), Post.community_id.in_(community_ids))
 
 
 def readable_posts_for_each(people: list[User], person_id):

@@ -11,12 +11,13 @@ which drops a post deleted or moved since it was indexed.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from markupsafe import escape
-from sqlalchemy import func, literal, or_, select, union_all
+from sqlalchemy import bindparam, func, literal, or_, select, union_all
 
 from communities.models import Community
 from feed.models import Comment, Post
@@ -86,7 +87,7 @@ def search(
             limit=limit,
         )
     )
-    items = _present_hits(user, parsed, found.hits)
+    items = _present_hits(user, readable, parsed, found.hits)
     dropped = len(found.hits) - len(items)
     next_offset = offset + limit
     return SearchPage(
@@ -181,35 +182,52 @@ def _rows_by_id(ids, make_statement) -> dict:
     return {row.id: row for row in db.session.execute(make_statement(ids))} if ids else {}
 
 
-def _present_hits(user: User, parsed, hits) -> list[dict]:
+@functools.cache
+def _posts_shown():
+    """The columns a hit shows of its post, author and community joined, for the posts among
+    ``post_ids`` still readable: built once (building costs as much as running it)."""
+    return (
+        select(
+            Post.id,
+            Post.title,
+            Post.body,
+            Post.created_at,
+            Post.qualification,
+            Post.priority,
+            Post.community_id,
+            Community.name.label("community_name"),
+            Post.author_id,
+            User.name.label("author_name"),
+        )
+        .join(Community, Community.id == Post.community_id)
+        .join(User, User.id == Post.author_id)
+        .where(
+            Post.id.in_(bindparam("post_ids", expanding=True)),
+            permissions.readable_posts_in(bindparam("readable_community_ids", expanding=True)),
+        )
+    )
+
+
+def _present_hits(user: User, readable: list[int], parsed, hits) -> list[dict]:
     """The page's hits still readable now, with what a result shows.
 
     Plain rows with only the columns shown, authors and communities joined in the same statement:
     loading ORM objects here would bring their eager relationships along (addressees, tags, an
-    author's roles), and a comment's author one statement each.
+    author's roles), and a comment's author one statement each. ``readable``: the community ids
+    ``readable_now`` read for this search.
     """
     post_ids = {hit.post_id for hit in hits if hit.post_id is not None}
     comment_ids = [hit.object_id for hit in hits if hit.kind == "comment"]
     item_ids = [hit.object_id for hit in hits if hit.kind == "portal_item"]
-    posts = _rows_by_id(
-        post_ids,
-        lambda ids: (
-            select(
-                Post.id,
-                Post.title,
-                Post.body,
-                Post.created_at,
-                Post.qualification,
-                Post.priority,
-                Post.community_id,
-                Community.name.label("community_name"),
-                Post.author_id,
-                User.name.label("author_name"),
+    posts = (
+        {
+            row.id: row
+            for row in db.session.execute(
+                _posts_shown(), {"post_ids": list(post_ids), "readable_community_ids": readable}
             )
-            .join(Community, Community.id == Post.community_id)
-            .join(User, User.id == Post.author_id)
-            .where(Post.id.in_(ids), permissions.readable_posts(user))
-        ),
+        }
+        if post_ids
+        else {}
     )
     comments = _rows_by_id(
         comment_ids,
@@ -324,16 +342,11 @@ def _label_facets(counted: dict[str, dict[str, int]]) -> dict[str, list[dict]]:
     community_ids = [int(v) for v in counted.get("community", {}) if v.isdigit()]
     author_ids = [int(v) for v in counted.get("author", {}) if v.isdigit()]
     names: dict[str, dict[int, str]] = {"community": {}, "author": {}}
-    lookups = []
-    if community_ids:
-        lookups.append(
-            select(literal("community"), Community.id, Community.name).where(Community.id.in_(community_ids))
+    if community_ids or author_ids:
+        labels = db.session.execute(
+            _facet_labels(), {"community_ids": community_ids, "author_ids": author_ids}
         )
-    if author_ids:
-        lookups.append(select(literal("author"), User.id, User.name).where(User.id.in_(author_ids)))
-    if lookups:
-        # Both facets' labels in one round trip.
-        for facet, value, label in db.session.execute(union_all(*lookups)):
+        for facet, value, label in labels:
             names[facet][value] = label
     community_names, author_names = names["community"], names["author"]
     labelled: dict[str, list[dict]] = {}
@@ -362,6 +375,19 @@ def _label_facets(counted: dict[str, dict[str, int]]) -> dict[str, list[dict]]:
             entries.sort(key=lambda entry: (-entry["count"], str(entry["label"])))
         labelled[name] = entries
     return labelled
+
+
+@functools.cache
+def _facet_labels():
+    """Both facets' labels in one round trip, built once."""
+    return union_all(
+        select(literal("community"), Community.id, Community.name).where(
+            Community.id.in_(bindparam("community_ids", expanding=True))
+        ),
+        select(literal("author"), User.id, User.name).where(
+            User.id.in_(bindparam("author_ids", expanding=True))
+        ),
+    )
 
 
 def _top_values(name: str, values: dict[str, int]) -> dict[str, int]:
