@@ -5,8 +5,9 @@ Trimming happens twice. The backend only counts documents of the communities
 ``readable_portal_items`` gives (scheduled and ended ones for curators only), hits, totals and facets
 alike,
 so leaving a community hides its content on the very next search, before any reindex. Then each
-hit of the page is checked against the database (``readable_posts``, ``readable_portal_items``),
-which drops a post deleted or moved since it was indexed.
+hit of the page is checked against the database (``readable_posts_in`` with the community ids read
+for this search, ``readable_portal_items``), which drops a post deleted or moved since it was
+indexed.
 """
 
 from __future__ import annotations
