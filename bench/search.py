@@ -121,7 +121,9 @@ def corpus_vocabulary(db, seed: int):
         words = [word for word in words if keeps(word)]
         if len(words) >= 2:
             posts_words.append(words)
-        frequency.update(set(words))
+        # Sorted: equally frequent words then rank in a fixed order, not in the set's, which
+        # follows string hashing (a new seed per process), so every run asks the same queries.
+        frequency.update(sorted(set(words)))
     if not posts_words:
         raise SystemExit("The world has no posts to take words from: load one with `rse demo`.")
     ranked = [word for word, _count in frequency.most_common()]

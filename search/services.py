@@ -5,18 +5,20 @@ Trimming happens twice. The backend only counts documents of the communities
 ``readable_portal_items`` gives (scheduled and ended ones for curators only), hits, totals and facets
 alike,
 so leaving a community hides its content on the very next search, before any reindex. Then each
-hit of the page is checked against the database (``readable_posts``, ``readable_portal_items``),
-which drops a post deleted or moved since it was indexed.
+hit of the page is checked against the database (``readable_posts_in`` with the community ids read
+for this search, ``readable_portal_items``), which drops a post deleted or moved since it was
+indexed.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from markupsafe import escape
-from sqlalchemy import func, literal, or_, select, union_all
+from sqlalchemy import bindparam, func, literal, or_, select, union_all
 
 from communities.models import Community
 from feed.models import Comment, Post
@@ -86,7 +88,7 @@ def search(
             limit=limit,
         )
     )
-    items = _present_hits(user, parsed, found.hits)
+    items = _present_hits(user, readable, parsed, found.hits)
     dropped = len(found.hits) - len(items)
     next_offset = offset + limit
     return SearchPage(
@@ -172,23 +174,20 @@ def _resolve_authors(names: list[str], author_id: int | None, session=None) -> l
     return sorted(ids)
 
 
-def _rows_by_id(ids, statement) -> dict:
-    """The statement's rows by id; no round trip when there is nothing to look up."""
-    return {row.id: row for row in db.session.execute(statement)} if ids else {}
+def _rows_by_id(ids, make_statement) -> dict:
+    """The rows ``make_statement(ids)`` selects, by id; nothing built nor sent when there are no ids.
 
-
-def _present_hits(user: User, parsed, hits) -> list[dict]:
-    """The page's hits still readable now, with what a result shows.
-
-    Plain rows with only the columns shown, authors and communities joined in the same statement:
-    loading ORM objects here would bring their eager relationships along (addressees, tags, an
-    author's roles), and a comment's author one statement each.
+    Building a statement with its permission conditions costs about as much as running it: a
+    page without comments or portal items should pay for neither.
     """
-    post_ids = {hit.post_id for hit in hits if hit.post_id is not None}
-    comment_ids = [hit.object_id for hit in hits if hit.kind == "comment"]
-    item_ids = [hit.object_id for hit in hits if hit.kind == "portal_item"]
-    posts = _rows_by_id(
-        post_ids,
+    return {row.id: row for row in db.session.execute(make_statement(ids))} if ids else {}
+
+
+@functools.cache
+def _posts_shown():
+    """The columns a hit shows of its post, author and community joined, for the posts among
+    ``post_ids`` still readable: built once (building costs as much as running it)."""
+    return (
         select(
             Post.id,
             Post.title,
@@ -203,30 +202,64 @@ def _present_hits(user: User, parsed, hits) -> list[dict]:
         )
         .join(Community, Community.id == Post.community_id)
         .join(User, User.id == Post.author_id)
-        .where(Post.id.in_(post_ids), permissions.readable_posts(user)),
+        .where(
+            Post.id.in_(bindparam("post_ids", expanding=True)),
+            permissions.readable_posts_in(bindparam("readable_community_ids", expanding=True)),
+        )
+    )
+
+
+def _present_hits(user: User, readable: list[int], parsed, hits) -> list[dict]:
+    """The page's hits still readable now, with what a result shows.
+
+    Plain rows with only the columns shown, authors and communities joined in the same statement:
+    loading ORM objects here would bring their eager relationships along (addressees, tags, an
+    author's roles), and a comment's author one statement each. ``readable``: the community ids
+    ``readable_now`` read for this search.
+    """
+    post_ids = {hit.post_id for hit in hits if hit.post_id is not None}
+    comment_ids = [hit.object_id for hit in hits if hit.kind == "comment"]
+    item_ids = [hit.object_id for hit in hits if hit.kind == "portal_item"]
+    posts = (
+        {
+            row.id: row
+            for row in db.session.execute(
+                _posts_shown(), {"post_ids": list(post_ids), "readable_community_ids": readable}
+            )
+        }
+        if post_ids
+        else {}
     )
     comments = _rows_by_id(
         comment_ids,
-        select(
-            Comment.id, Comment.body, Comment.created_at, Comment.author_id, User.name.label("author_name")
-        )
-        .join(User, User.id == Comment.author_id)
-        .where(Comment.id.in_(comment_ids), Comment.deleted_at.is_(None)),
+        lambda ids: (
+            select(
+                Comment.id,
+                Comment.body,
+                Comment.created_at,
+                Comment.author_id,
+                User.name.label("author_name"),
+            )
+            .join(User, User.id == Comment.author_id)
+            .where(Comment.id.in_(ids), Comment.deleted_at.is_(None))
+        ),
     )
     portal_items = _rows_by_id(
         item_ids,
-        select(
-            PortalItem.id,
-            PortalItem.headline,
-            PortalItem.standfirst,
-            PortalItem.body,
-            PortalItem.published_at,
-            Post.author_id,
-            User.name.label("author_name"),
-        )
-        .join(Post, Post.id == PortalItem.post_id)
-        .join(User, User.id == Post.author_id)
-        .where(PortalItem.id.in_(item_ids), permissions.readable_portal_items(user)),
+        lambda ids: (
+            select(
+                PortalItem.id,
+                PortalItem.headline,
+                PortalItem.standfirst,
+                PortalItem.body,
+                PortalItem.published_at,
+                Post.author_id,
+                User.name.label("author_name"),
+            )
+            .join(Post, Post.id == PortalItem.post_id)
+            .join(User, User.id == Post.author_id)
+            .where(PortalItem.id.in_(ids), permissions.readable_portal_items(user))
+        ),
     )
     items, texts = [], []
     for hit in hits:
@@ -310,16 +343,11 @@ def _label_facets(counted: dict[str, dict[str, int]]) -> dict[str, list[dict]]:
     community_ids = [int(v) for v in counted.get("community", {}) if v.isdigit()]
     author_ids = [int(v) for v in counted.get("author", {}) if v.isdigit()]
     names: dict[str, dict[int, str]] = {"community": {}, "author": {}}
-    lookups = []
-    if community_ids:
-        lookups.append(
-            select(literal("community"), Community.id, Community.name).where(Community.id.in_(community_ids))
+    if community_ids or author_ids:
+        labels = db.session.execute(
+            _facet_labels(), {"community_ids": community_ids, "author_ids": author_ids}
         )
-    if author_ids:
-        lookups.append(select(literal("author"), User.id, User.name).where(User.id.in_(author_ids)))
-    if lookups:
-        # Both facets' labels in one round trip.
-        for facet, value, label in db.session.execute(union_all(*lookups)):
+        for facet, value, label in labels:
             names[facet][value] = label
     community_names, author_names = names["community"], names["author"]
     labelled: dict[str, list[dict]] = {}
@@ -348,6 +376,19 @@ def _label_facets(counted: dict[str, dict[str, int]]) -> dict[str, list[dict]]:
             entries.sort(key=lambda entry: (-entry["count"], str(entry["label"])))
         labelled[name] = entries
     return labelled
+
+
+@functools.cache
+def _facet_labels():
+    """Both facets' labels in one round trip, built once."""
+    return union_all(
+        select(literal("community"), Community.id, Community.name).where(
+            Community.id.in_(bindparam("community_ids", expanding=True))
+        ),
+        select(literal("author"), User.id, User.name).where(
+            User.id.in_(bindparam("author_ids", expanding=True))
+        ),
+    )
 
 
 def _top_values(name: str, values: dict[str, int]) -> dict[str, int]:

@@ -136,6 +136,14 @@ def _document_of(document: SearchDocument) -> tantivy.Document:
     return tantivy.Document(**fields)
 
 
+def _read_meta(generation: str) -> bytes | None:
+    """The generation's meta.json as it is now; None when it cannot be read (reload to be sure)."""
+    try:
+        return (Path(generation) / "meta.json").read_bytes()
+    except OSError:
+        return None
+
+
 def _open(path: Path) -> tantivy.Index:
     opened = tantivy.Index.open(str(path))
     opened.register_tokenizer(TOKENIZER, french_analyzer())
@@ -153,18 +161,28 @@ class TantivyBackend(SearchBackend):
         self.directory = Path(directory) / "tantivy"
         self.current = self.directory / "current"
         self._lock = threading.Lock()
-        self._opened: tuple[str, tantivy.Index] | None = None
+        # The served generation's folder, its index, and the meta.json it was last read at.
+        self._opened: tuple[str, tantivy.Index, bytes | None] | None = None
 
     # Layout ---------------------------------------------------------------------------------
 
     def _index(self) -> tantivy.Index:
-        """The served generation, reopened after a swap, its reader reloaded to see every commit."""
+        """The served generation, reopened after a swap, its reader reloaded to see every commit.
+
+        Every commit, from any process, rewrites the generation's meta.json (its opstamp grows with
+        each one): the reader is reloaded only when that file differs from the one it was last
+        loaded at. Reading a few hundred bytes costs far less than a reload, which opens the
+        segment list and compares it with the reader's, on every search.
+        """
         generation = os.path.realpath(self.current)
+        meta = _read_meta(generation)
         with self._lock:
             if self._opened is None or self._opened[0] != generation:
-                self._opened = (generation, _open(Path(generation)))
-            else:
+                self._opened = (generation, _open(Path(generation)), meta)
+            elif meta is None or self._opened[2] != meta:
+                # Read before reloading: a commit in between makes the next search reload again.
                 self._opened[1].reload()
+                self._opened = (generation, self._opened[1], meta)
             return self._opened[1]
 
     def _new_generation(self, prefix: str = "index") -> Path:
@@ -313,6 +331,8 @@ class TantivyBackend(SearchBackend):
                 )
             )
         matched = found.count or 0
+        if not matched:
+            return SearchHits(hits, 0, empty, warnings)  # no facet pass over nothing
         if deadline.passed():
             warnings.append(bounds.time_budget_warning())
             return SearchHits(hits, min(matched, bounds.MAX_COUNTED), empty, warnings, False, False)
@@ -445,6 +465,14 @@ class TantivyBackend(SearchBackend):
     def _any_of(field_name: str, values: list) -> tantivy.Query:
         return tantivy.Query.term_set_query(document_schema(), field_name, list(values))
 
+    def _union_of(self, field_name: str, values: list) -> tantivy.Query:
+        """Any of the values, as a union of term queries (unscored where it is used)."""
+        if len(values) == 1:
+            return self._term(field_name, values[0])
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, self._term(field_name, v)) for v in values]
+        )
+
     def _scored_any_of(self, field_name: str, terms: list[str]) -> tantivy.Query:
         """Any of the terms, each scored (BM25), unlike a term set."""
         if len(terms) == 1:
@@ -457,7 +485,7 @@ class TantivyBackend(SearchBackend):
         """What the caller may read and asked for: unscored, it never changes the ranking."""
         readable = []
         if request.readable_community_ids:
-            readable.append(self._any_of("community_id", request.readable_community_ids))
+            readable.append(self._union_of("community_id", request.readable_community_ids))
         if request.readable_portal_item_ids:
             keys = [document_key("portal_item", item_id) for item_id in request.readable_portal_item_ids]
             readable.append(self._any_of("key", keys))
