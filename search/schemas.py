@@ -70,46 +70,6 @@ class SearchPageSchema(ma.Schema):
     )
 
 
-def search_page_json(page) -> dict:
-    """``SearchPageSchema().dump`` of a ``search.services.SearchPage``, written out.
-
-    marshmallow walks about a hundred fields for a page of twenty hits and its facets: 0.47 ms of
-    CPU per search, against 0.04 ms for this. The schema stays the contract (the OpenAPI document
-    is made from it); a test checks this function gives what the schema gives for every kind of hit.
-    """
-    return {
-        "items": [
-            {
-                "kind": item["kind"],
-                "id": item["id"],
-                "post_id": item["post_id"],
-                "portal_item_id": item["portal_item_id"],
-                "title": item["title"],
-                "snippet": item["snippet"],
-                "community": None
-                if item["community"] is None
-                else {"id": item["community"]["id"], "name": item["community"]["name"]},
-                "author": {"id": item["author"]["id"], "name": item["author"]["name"]},
-                "created_at": item["created_at"].isoformat(),
-                "score": None if item["score"] is None else float(item["score"]),
-            }
-            for item in page.items
-        ],
-        "total": page.total,
-        "total_exact": page.total_exact,
-        "facets": {
-            name: [
-                {"value": entry["value"], "label": str(entry["label"]), "count": entry["count"]}
-                for entry in entries
-            ]
-            for name, entries in page.facets.items()
-        },
-        "facets_exact": page.facets_exact,
-        "next": page.next,
-        "warnings": [str(warning) for warning in page.warnings],
-    }
-
-
 class SavedSearchFiltersSchema(ma.Schema):
     """The search parameters kept beside the query text (the same names as ``GET /search``)."""
 

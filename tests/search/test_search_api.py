@@ -286,35 +286,3 @@ def test_a_refused_request_writes_nothing_to_the_index(api, world):
 
 def test_search_requires_authentication(api):
     assert api(None).get("/api/v1/search?q=x").status_code == 401
-
-
-def written_as_dumped(app, user_id, **params):
-    """The API's page as the schema would dump it: ``search_page_json`` skips marshmallow."""
-    from dataclasses import fields
-
-    from rse.accounts.models import User
-    from rse.extensions import db
-    from search import services
-    from search.schemas import SearchPageSchema, search_page_json
-
-    with app.test_request_context():
-        page = services.search(db.session.get(User, user_id), **params)
-        dumped = SearchPageSchema().dump({field.name: getattr(page, field.name) for field in fields(page)})
-        assert search_page_json(page) == dumped, params
-        return dumped
-
-
-def test_the_page_is_written_out_as_its_schema_dumps_it(app, api, world, monkeypatch):
-    from search import bounds
-
-    monkeypatch.setattr(bounds, "MAX_PREFIX_TERMS", 1)
-    for number in range(22):
-        post = write(api, world["author"], world["open"], title=f"Note {number}", body="programme progrès")
-    api(world["reader"]).post(f"/api/v1/posts/{post['id']}/comments", json={"body": "Vu avec l'ambassade"})
-    ranked = written_as_dumped(app, world["reader"], q="programme")
-    assert ranked["next"] and ranked["facets"]["author"] and ranked["facets"]["month"]
-    assert written_as_dumped(app, world["reader"], q="ambassade")["items"][0]["kind"] == "comment"
-    by_date = written_as_dumped(app, world["reader"], q="programme", sort="date")
-    assert by_date["items"][0]["score"] is None
-    assert written_as_dumped(app, world["reader"], q="pro*", limit=5)["warnings"]
-    assert written_as_dumped(app, world["reader"], q="introuvable")["items"] == []
