@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy import Integer, and_, any_, exists, false, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from rse.db_types import utcnow
 from rse.extensions import db
@@ -204,7 +205,16 @@ def readable_posts_in(community_ids):
     transaction: a search has read them already, and need not ask again for its page's hits."""
     from feed.models import Post
 
-    return and_(Post.deleted_at.is_(None), Post.community_id.in_(community_ids))
+    return and_(Post.deleted_at.is_(None), _among(Post.community_id, community_ids))
+
+
+def _among(column, ids):
+    """``column IN ids``; a list of ids goes to PostgreSQL as one array, ``= ANY(:ids)``: the
+    statement's text then stays the same whatever the number of ids (parsed and prepared once per
+    connection) instead of carrying one placeholder per id."""
+    if isinstance(ids, list | tuple) and db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(ids), ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def readable_posts_for_each(people: list[User], person_id):
