@@ -38,6 +38,37 @@ TITLE_BOOST = 2.0
 # Between the parts of the text field; the analysis leaves a gap in the positions there, so that
 # a phrase never runs from one part into the next (a title's last word and the body's first).
 PART_BREAK = "\u2029"
+# A rebuild sorts its postings in memory, spilling sorted runs to disk when the pool is full, then
+# merges them: a larger pool means fewer runs pickled out and read back. On 45,511 documents,
+# 128 MB -> 512 MB (with the column fix below): 54.9 -> 39.3 s, 482 MB resident at most.
+REBUILD_POOL_MB = 512
+
+
+def _remember_missing_columns() -> None:
+    """Whoosh 2.7's segment reader looks for a field's length column on disk (one ``stat``) each
+    time it is asked for a length the field does not keep (unscored fields), and the writer asks at
+    every posting it writes: 765,000 calls, about a tenth of a rebuild of 45,511 documents. A
+    segment never gains a column, so each reader now remembers the ones it found missing."""
+    from whoosh.codec import whoosh3
+
+    looked_up = whoosh3.W3PerDocReader._cached_reader
+    if getattr(looked_up, "remembers_missing", False):
+        return
+
+    def cached_reader(self, fieldname, column):
+        missing = self.__dict__.setdefault("_rse_missing_columns", set())
+        if fieldname in missing:
+            return None
+        reader = looked_up(self, fieldname, column)
+        if reader is None:
+            missing.add(fieldname)
+        return reader
+
+    cached_reader.remembers_missing = True
+    whoosh3.W3PerDocReader._cached_reader = cached_reader
+
+
+_remember_missing_columns()
 
 
 class PartsAnalyzer(Analyzer):
@@ -601,7 +632,7 @@ class WhooshBackend(SearchBackend):
     def rebuild(self, documents: Iterable[SearchDocument], progress: Callable[[int], None]) -> int:
         count = 0
         with building(self.current, self._new_generation("building")) as folder:
-            writer = index.open_dir(folder).writer(limitmb=128)
+            writer = index.open_dir(folder).writer(limitmb=REBUILD_POOL_MB)
             for document in documents:
                 writer.add_document(**_fields_of(document))
                 count += 1
