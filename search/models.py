@@ -52,12 +52,14 @@ class SearchDocumentRow(db.Model):
     """One indexed document for the PostgreSQL search backend (``search.postgres``).
 
     Built from the database by ``search.documents`` like the Whoosh documents; ``document`` holds
-    the weighted ``tsvector`` (title A, tags B, body C, author and community names D).
+    the weighted ``tsvector`` (title A, tags B, body C, author and community names D),
+    ``phrase_pairs`` its pairs of neighbouring words (``rse_phrase_pairs``, made by the migration).
     """
 
     __tablename__ = "search_documents"
     __table_args__ = (
         Index("ix_search_documents_document", "document", postgresql_using="gin"),
+        Index("ix_search_documents_phrase_pairs", "phrase_pairs", postgresql_using="gin"),
         Index("ix_search_documents_created_at", "created_at"),
         Index("ix_search_documents_post_id", "post_id"),
         # Readable documents of a date window meeting the filters, from the index alone (a bitmap
@@ -90,6 +92,8 @@ class SearchDocumentRow(db.Model):
     community_name: Mapped[str] = mapped_column(Text)
     digest: Mapped[str] = mapped_column(String(40))
     document: Mapped[str | None] = mapped_column(TextVector)
+    # The pairs of neighbouring words of ``document`` ("point situat"), which phrases look up.
+    phrase_pairs: Mapped[str | None] = mapped_column(TextVector)
 
 
 LEVELS = ("opportunity", "watch", "risk", "high_risk")  # from good news to the worst

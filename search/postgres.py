@@ -76,15 +76,36 @@ _VECTOR = (
     f" || setweight(to_tsvector('{CONFIG}', :body), 'C')"
     f" || setweight(to_tsvector('{CONFIG}', :author_name || ' ' || :community_name), 'D')"
 )
-_COLUMNS = (
-    "key, kind, object_id, post_id, community_id, author_id, qualification, priority, month, tags,"
-    " created_at, title, body, author_name, community_name, digest"
-)
+# Each column written from a parameter, with its type (the values are selected, not inserted as
+# VALUES, so that the vector is computed once for both columns that derive from it).
+_COLUMN_TYPES = {
+    "key": "text",
+    "kind": "text",
+    "object_id": "integer",
+    "post_id": "integer",
+    "community_id": "integer",
+    "author_id": "integer",
+    "qualification": "text",
+    "priority": "text",
+    "month": "text",
+    "tags": "text",
+    "created_at": "timestamptz",
+    "title": "text",
+    "body": "text",
+    "author_name": "text",
+    "community_name": "text",
+    "digest": "text",
+}
 
 
 def _insert_sql(table: str) -> str:
-    values = ", ".join(f":{name.strip()}" for name in _COLUMNS.split(","))
-    return f"INSERT INTO {table} ({_COLUMNS}, document) VALUES ({values}, {_VECTOR})"
+    columns = ", ".join(_COLUMN_TYPES)
+    values = ", ".join(f"CAST(:{name} AS {type_})" for name, type_ in _COLUMN_TYPES.items())
+    return (
+        f"INSERT INTO {table} ({columns}, document, phrase_pairs)"
+        f" SELECT {values}, computed.document, rse_phrase_pairs(computed.document)"
+        f" FROM (SELECT {_VECTOR} AS document) AS computed"
+    )
 
 
 def _row_of(document: SearchDocument) -> dict:
@@ -152,8 +173,9 @@ class _TsQuery:
             return None
         if len(words) == 1:
             return self.word(words[0])
-        variants = {phrase, " ".join(number_forms(word)[-1] for word in phrase.split())}
-        forms = [f"phraseto_tsquery('{CONFIG}', {self.bind(variant)})" for variant in sorted(variants)]
+        forms = [
+            f"phraseto_tsquery('{CONFIG}', {self.bind(variant)})" for variant in _phrase_variants(phrase)
+        ]
         return "(" + " || ".join(forms) + ")"
 
     def prefix_terms(self, prefix: str) -> str:
@@ -163,6 +185,17 @@ class _TsQuery:
             _quote_lexeme(folded[:size]) for size in range(4, len(folded))
         ]
         return f"CAST({self.bind(' | '.join(lexemes))} AS tsquery)"
+
+
+def _phrase_variants(phrase: str) -> list[str]:
+    """The phrase as written and with its last forms in the plural (``number_forms``)."""
+    return sorted({phrase, " ".join(number_forms(word)[-1] for word in phrase.split())})
+
+
+def _is_word_phrase(phrase: str) -> bool:
+    """A phrase of several words once stop words are left out (else it is searched as a word)."""
+    words = [word for word in phrase.split() if fold(word) not in FRENCH_STOP_WORDS]
+    return len(words) > 1 and bool(analyse(phrase))
 
 
 def _quote_lexeme(word: str) -> str:
@@ -255,6 +288,7 @@ class PostgresBackend(SearchBackend):
                 for statement in (
                     f"ALTER TABLE {BUILDING_TABLE} ADD CONSTRAINT building_pk PRIMARY KEY (key)",
                     f"CREATE INDEX building_document ON {BUILDING_TABLE} USING gin (document)",
+                    f"CREATE INDEX building_phrase_pairs ON {BUILDING_TABLE} USING gin (phrase_pairs)",
                     f"CREATE INDEX building_created_at ON {BUILDING_TABLE} (created_at)",
                     f"CREATE INDEX building_post_id ON {BUILDING_TABLE} (post_id)",
                     f"CREATE INDEX building_community_recent ON {BUILDING_TABLE}"
@@ -270,6 +304,7 @@ class PostgresBackend(SearchBackend):
                     f"ALTER TABLE {BUILDING_TABLE} RENAME TO {TABLE}",
                     f"ALTER TABLE {TABLE} RENAME CONSTRAINT building_pk TO pk_{TABLE}",
                     f"ALTER INDEX building_document RENAME TO ix_{TABLE}_document",
+                    f"ALTER INDEX building_phrase_pairs RENAME TO ix_{TABLE}_phrase_pairs",
                     f"ALTER INDEX building_created_at RENAME TO ix_{TABLE}_created_at",
                     f"ALTER INDEX building_post_id RENAME TO ix_{TABLE}_post_id",
                     f"ALTER INDEX building_community_recent RENAME TO ix_{TABLE}_community_recent",
@@ -325,8 +360,19 @@ class PostgresBackend(SearchBackend):
             if positive == "":
                 return SearchHits([], 0, facets, warnings)
             where = self._restrictions(request, params)
+            indexed = None
             if positive is not None:
-                where.append(f"document @@ ({positive})")
+                pairs = self._phrase_pairs(connection, builder, request.query.phrases)
+                if pairs:
+                    # The pairs' GIN index finds the few documents that may hold the phrases; the
+                    # words and the phrases themselves are checked on those rows only (a function
+                    # call, which the planner does not take to the words' GIN index: their posting
+                    # lists would cost more than the rows they could leave out).
+                    indexed = pairs
+                    where += [pairs, f"ts_match_vq(document, ({positive}))"]
+                else:
+                    indexed = f"document @@ ({positive})"
+                    where.append(indexed)
             excluded = [part for part in map(builder.phrase, request.query.excluded) if part]
             if excluded:
                 where.append(f"NOT (document @@ ({' || '.join(excluded)}))")
@@ -347,8 +393,8 @@ class PostgresBackend(SearchBackend):
             )
             order = "score DESC, created_at DESC, key" if ranked else "created_at DESC, key"
             path = None
-            if positive is not None:
-                path = self._choose_path(connection, positive, where, params, bounds.MAX_COUNTED + 1)
+            if indexed is not None:
+                path = self._choose_path(connection, indexed, where, params, bounds.MAX_COUNTED + 1)
             while True:
                 source, conditions = TABLE, where
                 if path is not None and path.walk is not None:
@@ -441,10 +487,11 @@ class PostgresBackend(SearchBackend):
             params,
         ).all()
 
-    def _choose_path(self, connection, tsquery: str, where: list[str], params: dict, wanted: int) -> _Path:
+    def _choose_path(self, connection, indexed: str, where: list[str], params: dict, wanted: int) -> _Path:
         """Plan the next statements: a newest-first walk, or the GIN index over the newest documents.
 
-        ``tsquery`` is the required words, ``where`` every condition of the search (them included),
+        ``indexed`` is the condition a GIN index answers (the required words, or the pairs of the
+        phrases' neighbouring words), ``where`` every condition of the search (it included),
         ``wanted`` how many of the most recent matches are needed. Either the created_at index is
         walked from the most recent document until ``wanted`` matches are found, or the GIN index
         gives the documents holding the words (a bitmap), ANDed with the bitmap of the readable
@@ -463,7 +510,7 @@ class PostgresBackend(SearchBackend):
         widened (``_wider``), so a wrong estimate costs a few times the better way, never the
         whole table.
         """
-        words = self._estimate(connection, f"document @@ ({tsquery})", params)
+        words = self._estimate(connection, indexed, params)
         matches = self._estimate(connection, " AND ".join(where), params)
         documents = self._documents(connection)
         walked = wanted * documents / max(matches, 1)
@@ -562,6 +609,38 @@ class PostgresBackend(SearchBackend):
             parts.append(part)
         return " && ".join(parts) if parts else None
 
+    @staticmethod
+    def _phrase_pairs(connection, builder: _TsQuery, phrases: list[str]) -> str | None:
+        """A condition on ``phrase_pairs`` that every document holding the phrases meets, or None.
+
+        The pairs of neighbouring words of each phrase (every variant of it) are made by the same
+        function as the documents' pairs, from its own vector: a document holding the phrase holds
+        them at the same neighbouring positions. A phrase with stop words between its words has
+        none for them; one without any pair is left to the words' index.
+        """
+        phrases = [phrase for phrase in phrases if _is_word_phrase(phrase)]
+        if not phrases:
+            return None
+        variants = [_phrase_variants(phrase) for phrase in phrases]
+        pairs_of = dict(
+            connection.execute(
+                text(
+                    "SELECT variant, tsvector_to_array(rse_phrase_pairs(to_tsvector(CAST(:config AS"
+                    " regconfig), variant))) FROM unnest(CAST(:variants AS text[])) AS variant"
+                ),
+                {"config": CONFIG, "variants": [variant for group in variants for variant in group]},
+            ).all()
+        )
+        conditions = []
+        for group in variants:
+            if not all(pairs_of.get(variant) for variant in group):
+                continue
+            tsquery = " | ".join(
+                "(" + " & ".join(_quote_lexeme(pair) for pair in pairs_of[variant]) + ")" for variant in group
+            )
+            conditions.append(f"phrase_pairs @@ CAST({builder.bind(tsquery)} AS tsquery)")
+        return " AND ".join(conditions) or None
+
     def _prefix(self, connection, builder: _TsQuery, prefix: str, request: SearchRequest, warnings):
         """``:*`` when the prefix stands for few words; else its most frequent words, with a warning.
 
@@ -580,7 +659,7 @@ class PostgresBackend(SearchBackend):
         # The sample's own statement (run by ts_stat) is planned like the search's.
         path = self._choose_path(
             connection,
-            tsquery,
+            f"document @@ ({tsquery})",
             [READABLE, f"document @@ ({tsquery})"],
             {**sample_params, **readable},
             PREFIX_SAMPLE,

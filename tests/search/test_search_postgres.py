@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tests.search.test_search_api import search, write
+from tests.search.test_search_api import search, titles, write
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("RSE_TEST_DATABASE_URL", "").startswith("postgres"),
@@ -106,6 +106,55 @@ def test_documents_carry_a_weighted_french_vector(app, api, world):
     with app.app_context():
         vector = db.session.scalar(text("SELECT document::text FROM search_documents"))
     assert {"'elus':2A", "'sahel':3B", "'negoci':4C"} <= set(vector.split())
+
+
+def test_phrases_are_found_through_the_pairs_of_neighbouring_words(app, api, world):
+    """The pairs index only narrows the rows checked: every phrase search must answer as before."""
+    from sqlalchemy import text
+
+    from rse.extensions import db
+
+    write(
+        api,
+        world["author"],
+        world["community"],
+        title="Point de situation",
+        body="Le porte-parole évoque les négociations diplomatiques.",
+    )
+    write(
+        api, world["author"], world["community"], title="Situation", body="Bilan : situation point par point."
+    )
+    post = write(api, world["author"], world["community"], title="Réunion", body="Ordre du jour")
+    comment = api(world["author"]).post(
+        f"/api/v1/posts/{post['id']}/comments", json={"body": "Une négociation diplomatique s'ouvre"}
+    )
+    assert comment.status_code == 201, comment.get_json()
+    with app.app_context():
+        pairs = db.session.scalar(
+            text(
+                "SELECT tsvector_to_array(phrase_pairs) FROM search_documents"
+                " WHERE title = 'Point de situation'"
+            )
+        )
+    # Neighbours only: "point" and "situation" have a stop word between them.
+    assert {"negoci diplomat", "port parol"} <= set(pairs) and "point situat" not in pairs
+
+    def found(q):
+        return titles(search(api, world["reader"], q=q))
+
+    for _run in ("written", "reindexed"):
+        # Accents, the plural and a comment's words; neighbours only, in their order.
+        assert found('"negociation diplomatique"') == ["Point de situation", "Réunion"]
+        assert found('"porte-parole"') == ["Point de situation"]
+        assert found('"situation point"') == ["Situation"]
+        assert found('"diplomatique negociation"') == []
+        # Stop words between the words: no pair of neighbours, the words' index answers.
+        assert found('"point de situation"') == ["Point de situation"]
+        assert found('"point de situation" -porte') == []
+        assert found('"point de situation" evoque') == ["Point de situation"]
+        assert found('"situation point" bilan -"negociation diplomatique"') == ["Situation"]
+        result = app.test_cli_runner().invoke(args=["search", "reindex"])
+        assert result.exit_code == 0, result.output
 
 
 def test_a_statement_outliving_the_time_budget_is_cancelled_with_a_warning(api, world, monkeypatch):
