@@ -155,6 +155,9 @@ class _TsQuery:
     def __init__(self, params: dict, prefix: str = "q"):
         self.params = params
         self.names = (f"{prefix}{number}" for number in itertools.count())
+        # Each form of a word as PostgreSQL analyses it (tsquery text), when read beforehand
+        # (``PostgresBackend._analyse_words``).
+        self.analysed: dict[str, str] = {}
 
     def bind(self, value) -> str:
         name = next(self.names)
@@ -164,8 +167,15 @@ class _TsQuery:
     def word(self, word: str) -> str | None:
         if not analyse(word):  # a stop word, not required (as with every backend)
             return None
-        forms = [f"plainto_tsquery('{CONFIG}', {self.bind(form)})" for form in number_forms(word)]
-        return "(" + " || ".join(forms) + ")"
+        forms = number_forms(word)
+        if all(form in self.analysed for form in forms):
+            # The singular and the plural mostly stem alike: one lexeme, not an OR of it with
+            # itself, which the planner would take for twice as many documents.
+            queries = sorted({self.analysed[form] for form in forms} - {""})
+            if queries:
+                return "(" + " || ".join(f"CAST({self.bind(query)} AS tsquery)" for query in queries) + ")"
+        parts = [f"plainto_tsquery('{CONFIG}', {self.bind(form)})" for form in forms]
+        return "(" + " || ".join(parts) + ")"
 
     def phrase(self, phrase: str) -> str | None:
         words = [word for word in phrase.split() if fold(word) not in FRENCH_STOP_WORDS]
@@ -356,6 +366,7 @@ class PostgresBackend(SearchBackend):
         builder = _TsQuery(params)
         with db.engine.connect() as connection:
             self._limit_time(connection, deadline)
+            self._analyse_words(connection, builder, request.query)
             positive = self._positive(connection, builder, request, warnings)
             if positive == "":
                 return SearchHits([], 0, facets, warnings)
@@ -608,6 +619,24 @@ class PostgresBackend(SearchBackend):
                 return ""
             parts.append(part)
         return " && ".join(parts) if parts else None
+
+    @staticmethod
+    def _analyse_words(connection, builder: _TsQuery, parsed: ParsedQuery) -> None:
+        """Every form of the query's words as PostgreSQL analyses it, in one round trip."""
+        words = [*parsed.words]
+        for phrase in [*parsed.phrases, *parsed.excluded]:
+            words += phrase.split()
+        forms = sorted({form for word in words if analyse(word) for form in number_forms(word)})
+        if forms:
+            builder.analysed = dict(
+                connection.execute(
+                    text(
+                        "SELECT form, CAST(plainto_tsquery(CAST(:config AS regconfig), form) AS text)"
+                        " FROM unnest(CAST(:forms AS text[])) AS form"
+                    ),
+                    {"config": CONFIG, "forms": forms},
+                ).all()
+            )
 
     @staticmethod
     def _phrase_pairs(connection, builder: _TsQuery, phrases: list[str]) -> str | None:
