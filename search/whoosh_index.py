@@ -71,6 +71,51 @@ def _remember_missing_columns() -> None:
 _remember_missing_columns()
 
 
+def _reuse_segment_readers() -> None:
+    """Whoosh 2.7's ``Searcher.refresh`` means to reuse the readers of the segments that did not
+    change, but looks them up by index generation instead of segment id, so it never finds one:
+    after every commit each search thread reopened every segment, the largest included (about
+    two seconds at a million posts, which is how long a new post took to become searchable). A
+    segment's files never change; only its deleted documents do, kept on its ``Segment`` object
+    in the table of contents, so a reused reader is pointed at the new one."""
+    from whoosh.index import FileIndex
+    from whoosh.reading import EmptyReader, MultiReader, SegmentReader
+
+    if getattr(FileIndex._reader, "reuses_segments", False):
+        return
+
+    def reader(cls, storage, schema, segments, generation, reuse=None):
+        if not segments:
+            return EmptyReader(schema)
+        reusable = {}
+        if reuse is not None:
+            reusable = {
+                leaf.segment().segment_id(): leaf
+                for leaf, _offset in reuse.leaf_readers()
+                if isinstance(leaf, SegmentReader) and not leaf.is_closed
+            }
+        readers = []
+        try:
+            for segment in segments:
+                leaf = reusable.pop(segment.segment_id(), None)
+                if leaf is None:
+                    leaf = SegmentReader(storage, schema, segment, generation=generation)
+                else:
+                    leaf._segment = leaf._perdoc._segment = segment
+                    leaf._gen = generation
+                readers.append(leaf)
+        finally:
+            for leaf in reusable.values():
+                leaf.close()
+        return readers[0] if len(readers) == 1 else MultiReader(readers, generation=generation)
+
+    reader.reuses_segments = True
+    FileIndex._reader = classmethod(reader)
+
+
+_reuse_segment_readers()
+
+
 class PartsAnalyzer(Analyzer):
     """The French analysis of each part of a value, positions jumping one between parts."""
 
@@ -610,14 +655,16 @@ class WhooshBackend(SearchBackend):
             return
         writer = self._open().writer(timeout=30)
         try:
+            searcher = self._searcher_for(writer)
             for post_id, documents in batch.posts.items():
-                writer.delete_by_term("post_id", str(post_id))
+                writer.delete_by_term("post_id", str(post_id), searcher=searcher)
                 for document in documents:
                     writer.add_document(**_fields_of(document))
             for document in batch.comments:
-                writer.update_document(**_fields_of(document))
+                writer.delete_by_term("key", document.key, searcher=searcher)
+                writer.add_document(**_fields_of(document))
             for key in batch.deleted_keys:
-                writer.delete_by_term("key", key)
+                writer.delete_by_term("key", key, searcher=searcher)
         except BaseException:
             writer.cancel()
             raise
@@ -625,9 +672,27 @@ class WhooshBackend(SearchBackend):
 
     def delete_keys(self, keys: Iterable[str]) -> None:
         writer = self._open().writer(timeout=30)
-        for key in keys:
-            writer.delete_by_term("key", key)
+        try:
+            searcher = self._searcher_for(writer)
+            for key in keys:
+                writer.delete_by_term("key", key, searcher=searcher)
+        except BaseException:
+            writer.cancel()
+            raise
         writer.commit()
+
+    def _searcher_for(self, writer):
+        """A searcher over the segments ``writer`` started from, to find what it deletes.
+
+        Left to itself, the writer opens every segment afresh for each batch; this thread's
+        searcher reuses them. The writer holds the lock, so no commit comes between: the newest
+        generation is the writer's own starting point, and its document numbers are the writer's.
+        None (the writer opens its own) when they differ all the same.
+        """
+        searcher = self._searcher()
+        if searcher.reader().generation() != writer.generation - 1:
+            return None
+        return searcher
 
     def rebuild(self, documents: Iterable[SearchDocument], progress: Callable[[int], None]) -> int:
         count = 0

@@ -42,3 +42,31 @@ def test_counts_and_facets_stay_exact_over_several_segments_and_deletions(api, w
         "immediate": 1,
     }
     assert titles(search(api, world["reader"], q="depeche", priority="flash")) == []
+
+
+def test_a_search_after_a_commit_reopens_only_the_new_segments_and_sees_deletions_in_the_old(app, api, world):
+    from search.backends import get_backend
+
+    kept = write(api, world["author"], world["community"], title="Dépêche conservée", body="dépêche")
+    edited = write(api, world["author"], world["community"], title="Dépêche initiale", body="dépêche")
+    assert titles(search(api, world["reader"], q="depeche")) == ["Dépêche conservée", "Dépêche initiale"]
+    with app.app_context():
+        before = {
+            leaf.segment().segment_id(): leaf for leaf, _ in get_backend()._searcher().reader().leaf_readers()
+        }
+
+    # The edit deletes the old document from a segment already open and adds one in a new segment.
+    response = api(world["author"]).patch(f"/api/v1/posts/{edited['id']}", json={"title": "Dépêche revue"})
+    assert response.status_code == 200, response.get_json()
+    result = search(api, world["reader"], q="depeche")
+    assert titles(result) == ["Dépêche conservée", "Dépêche revue"] and result["total"] == 2
+    assert search(api, world["reader"], q="initiale")["total"] == 0
+    assert titles(search(api, world["reader"], q="conservee")) == [kept["title"]]
+
+    with app.app_context():
+        after = {
+            leaf.segment().segment_id(): leaf for leaf, _ in get_backend()._searcher().reader().leaf_readers()
+        }
+    reused = [segment_id for segment_id in before if after.get(segment_id) is before[segment_id]]
+    assert reused, "the unchanged segments' readers are reused, not reopened"
+    assert set(after) - set(before), "the edit is in a new segment"
