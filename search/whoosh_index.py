@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import logging
 import os
+import sys
 import threading
 import time
 from array import array
@@ -583,6 +584,20 @@ def _plain_unions(query: wq.Query) -> wq.Query:
     return query
 
 
+def _per_os_thread() -> threading.local:
+    """Storage of each operating-system thread, whose searcher is reused from search to search.
+
+    Under gevent (``rse serve``'s default worker) ``threading.local`` is patched to hold one value
+    per greenlet, that is per request: each search opened every segment anew (seconds on a large
+    index). The original class holds one per thread, shared by the greenlets of the event loop,
+    which never switch in the middle of Whoosh's work (it waits on no socket).
+    """
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("threading"):
+        return monkey.get_original("threading", "local")()
+    return threading.local()
+
+
 class WhooshBackend(SearchBackend):
     """An index under ``<directory>/current``, a link to the generation being served.
 
@@ -595,7 +610,7 @@ class WhooshBackend(SearchBackend):
     def __init__(self, directory: str | os.PathLike):
         self.directory = Path(directory)
         self.current = self.directory / "current"
-        self._local = threading.local()
+        self._local = _per_os_thread()
         self._values = _ValuesCache()
 
     def _searcher(self):

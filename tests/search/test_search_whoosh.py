@@ -70,3 +70,34 @@ def test_a_search_after_a_commit_reopens_only_the_new_segments_and_sees_deletion
     reused = [segment_id for segment_id in before if after.get(segment_id) is before[segment_id]]
     assert reused, "the unchanged segments' readers are reused, not reopened"
     assert set(after) - set(before), "the edit is in a new segment"
+
+
+GREENLETS_SCRIPT = """
+from gevent import monkey
+
+monkey.patch_all()
+import sys
+
+import gevent
+
+from search.whoosh_index import WhooshBackend
+
+backend = WhooshBackend(sys.argv[1])
+backend.ensure_index()
+writer = backend._open().writer()
+writer.add_document(key="post:1", text="dépêche")
+writer.commit()
+searchers = gevent.joinall([gevent.spawn(backend._searcher) for _ in range(3)])
+print(len({id(greenlet.value) for greenlet in searchers}))
+"""
+
+
+def test_requests_served_by_greenlets_share_their_threads_searcher(tmp_path):
+    """Under gevent (the default worker) a request is a greenlet: it must not open the index anew."""
+    import subprocess
+    import sys
+
+    opened = subprocess.run(
+        [sys.executable, "-c", GREENLETS_SCRIPT, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert opened.stdout.split() == ["1"]
