@@ -62,6 +62,9 @@ class SearchBackend(abc.ABC):
     def ensure_index(self) -> None:
         """Create an empty index when there is none."""
 
+    def warm_up(self) -> None:  # noqa: B027 - most backends have nothing to open beforehand
+        """Open what the first search or write would open (the writer thread calls it at start)."""
+
     @abc.abstractmethod
     def ping(self) -> None:
         """Raise when the index cannot answer."""

@@ -221,6 +221,13 @@ class BackgroundWriter:
         self._thread.join(timeout)
 
     def _run(self) -> None:
+        from search.backends import get_backend
+
+        try:
+            with self.app.app_context():
+                get_backend().warm_up()
+        except Exception:  # noqa: BLE001 - the first drain opens what it needs
+            log.exception("Opening the search index in the writer thread failed")
         while True:
             with self._condition:
                 woken = self._condition.wait_for(

@@ -656,6 +656,11 @@ class WhooshBackend(SearchBackend):
     def _open(self):
         return index.open_dir(self.current)
 
+    def warm_up(self) -> None:
+        """This thread's searcher: every segment opened, seconds on a large index, before the first
+        write needs it to find what it replaces."""
+        self._searcher()
+
     def ping(self) -> None:
         with self._open().searcher() as searcher:
             searcher.doc_count()
