@@ -657,9 +657,14 @@ class WhooshBackend(SearchBackend):
         return index.open_dir(self.current)
 
     def warm_up(self) -> None:
-        """This thread's searcher: every segment opened, seconds on a large index, before the first
-        write needs it to find what it replaces."""
-        self._searcher()
+        """This thread's searcher, every segment opened, and the values of each segment that
+        searches check (``_SegmentValues``): seconds on a large index, paid at start rather than by
+        the first search or write."""
+        searcher = self._searcher()
+        for subsearcher, _offset in searcher.leaf_searchers():
+            reader = subsearcher.reader()
+            if reader.segment():
+                self._values.get(self._local.generation, reader)
 
     def ping(self) -> None:
         with self._open().searcher() as searcher:

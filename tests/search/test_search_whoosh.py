@@ -101,3 +101,13 @@ def test_requests_served_by_greenlets_share_their_threads_searcher(tmp_path):
         [sys.executable, "-c", GREENLETS_SCRIPT, str(tmp_path)], capture_output=True, text=True, check=True
     )
     assert opened.stdout.split() == ["1"]
+
+
+def test_warming_up_reads_what_the_first_search_would(app, api, world, search_backend):
+    write(api, world["author"], world["community"], title="Dépêche", body="dépêche")
+    write(api, world["author"], world["community"], title="Note", body="note")
+    with app.app_context():
+        fresh = type(search_backend)(search_backend.directory)
+        fresh.warm_up()
+        segments = {leaf.segment().segment_id() for leaf, _ in fresh._searcher().reader().leaf_readers()}
+        assert {segment for _generation, segment in fresh._values._by_segment} == segments
