@@ -416,21 +416,16 @@ def measure_freshness(app, client, token: str, community_id: int, writes: int, r
         commits: list[float] = []
         with commit_clock(commits):
             started = time.perf_counter()
-            response = client.post(
-                f"/api/v1/communities/{community_id}/posts",
-                headers=headers,
-                json={"title": f"Note de mesure {word}", "body": f"Mesure de fraîcheur de l'index : {word}."},
-            )
+            _write(client, headers, community_id, word)
             write_times.values.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 201:
-            raise SystemExit(f"POST a post: {response.status_code} {response.get_data(as_text=True)[:300]}")
         committed = commits[0] if commits else started
         _find(client, headers, word, timeout)
         delays.values.append((time.perf_counter() - committed) * 1000)
     return write_times, delays
 
 
-def _write_and_find(client, headers: dict, community_id: int, word: str, timeout: float) -> None:
+def _write(client, headers: dict, community_id: int, word: str) -> None:
+    """A post holding ``word``, written through the API."""
     response = client.post(
         f"/api/v1/communities/{community_id}/posts",
         headers=headers,
@@ -438,6 +433,10 @@ def _write_and_find(client, headers: dict, community_id: int, word: str, timeout
     )
     if response.status_code != 201:
         raise SystemExit(f"POST a post: {response.status_code} {response.get_data(as_text=True)[:300]}")
+
+
+def _write_and_find(client, headers: dict, community_id: int, word: str, timeout: float) -> None:
+    _write(client, headers, community_id, word)
     _find(client, headers, word, timeout)
 
 
