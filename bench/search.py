@@ -209,7 +209,9 @@ def reindex(backend) -> tuple[int, float]:
 
     started = time.perf_counter()
     with writer_lock(block=True), Session(db.engine) as session:
-        indexed = backend.rebuild(all_documents(session), lambda _count: None)
+        indexed = backend.rebuild(
+            all_documents(session, by_community=backend.rebuild_by_community), lambda _count: None
+        )
     elapsed = time.perf_counter() - started
     drain(block=True)
     return indexed, elapsed

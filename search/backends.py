@@ -57,6 +57,9 @@ class SearchHits:
 
 class SearchBackend(abc.ABC):
     name: str
+    # Whether ``rebuild`` wants each community's documents together (``all_documents(by_community=
+    # True)``) rather than in the order they were written.
+    rebuild_by_community = False
 
     @abc.abstractmethod
     def ensure_index(self) -> None:

@@ -32,7 +32,9 @@ def reindex_command():
     with writer_lock(block=True), Session(db.engine) as session:
         expected = count_documents(session)
         with click.progressbar(length=expected, label="Indexing", show_pos=True, show_eta=True) as bar:
-            indexed = backend.rebuild(all_documents(session), bar.update)
+            indexed = backend.rebuild(
+                all_documents(session, by_community=backend.rebuild_by_community), bar.update
+            )
     elapsed = time.monotonic() - started
     caught_up = drain(block=True)
     rate = indexed / elapsed if elapsed else 0.0

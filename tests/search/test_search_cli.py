@@ -64,6 +64,33 @@ def test_reindex_rebuilds_everything_and_swaps_atomically(app, api, world, cli):
     assert search(api, world["reader"], q="utile")["items"][0]["kind"] == "comment"
 
 
+def test_reading_by_community_gives_every_document_once_each_community_together(app, api, world):
+    from sqlalchemy.orm import Session
+
+    from rse.extensions import db
+    from search.documents import all_documents
+
+    other = (
+        api(world["author"])
+        .post("/api/v1/communities", json={"name": "Autre", "visibility": "open"})
+        .get_json()
+    )
+    posts = [
+        write(api, world["author"], community, title="Note") for community in (world["community"], other) * 3
+    ]
+    for post in posts[:3]:
+        api(world["reader"]).post(f"/api/v1/posts/{post['id']}/comments", json={"body": "Vu"})
+    assert api(world["author"]).delete(f"/api/v1/posts/{posts[4]['id']}").status_code == 204
+    with app.app_context(), Session(db.engine) as session:
+        written = {document.key: document.digest for document in all_documents(session, batch_size=2)}
+        grouped = list(all_documents(session, batch_size=2, by_community=True))
+    assert {document.key: document.digest for document in grouped} == written
+    assert len(grouped) == len(written) == 5 + 3
+    communities = [document.community_id for document in grouped]
+    assert communities == sorted(communities)
+    assert f"post:{posts[4]['id']}" not in written
+
+
 def test_verify_reports_missing_stale_and_orphans_and_repairs(app, api, world, cli):
     from search.documents import IndexBatch, SearchDocument, document_key
 
