@@ -87,6 +87,49 @@ def test_a_window_of_recent_documents_too_narrow_is_widened_until_it_holds_the_b
     assert search(api, world["reader"], q="depeche qualification:action")["total"] == 0
 
 
+@pytest.mark.parametrize("entry_cost", [0, 10**9], ids=["readable-bitmap", "readable-row-by-row"])
+def test_the_whole_table_read_either_way_keeps_only_what_the_reader_may_read(
+    app, api, world, monkeypatch, entry_cost
+):
+    """Past the windows, readability is checked through its index or on each row: same results."""
+    from sqlalchemy import text
+
+    from rse.extensions import db
+    from search import bounds, postgres
+
+    monkeypatch.setattr(bounds, "MAX_COUNTED", 3)
+    monkeypatch.setattr(postgres, "WALK_OVER_FETCH", 0)
+    monkeypatch.setattr(postgres, "WINDOW_MARGIN", 0.01)
+    monkeypatch.setattr(postgres, "READABLE_ENTRY_COST", entry_cost)
+    secret = api(world["author"]).post(
+        "/api/v1/communities", json={"name": "Cabinet", "visibility": "secret"}
+    )
+    assert secret.status_code == 201, secret.get_json()
+    for number in range(2):
+        write(api, world["author"], secret.get_json(), title=f"Dépêche secrète {number}", body="dépêche")
+        write(api, world["author"], world["community"], title=f"Dépêche {number}", body="dépêche")
+    for number in range(12):
+        write(api, world["author"], world["community"], title=f"Rapport {number}", body="sans rapport")
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text("ANALYZE search_documents"))
+    decisions = []
+    decide = postgres.PostgresBackend._readable_by_row
+
+    def recorded(*args, **kwargs):
+        decisions.append(decide(*args, **kwargs))
+        return decisions[-1]
+
+    monkeypatch.setattr(postgres.PostgresBackend, "_readable_by_row", recorded)
+    found = search(api, world["reader"], q="depeche", sort="date")
+    assert [item["title"] for item in found["items"]] == ["Dépêche 1", "Dépêche 0"]
+    assert found["total"] == 2 and found["total_exact"] is True
+    assert decisions == [bool(entry_cost)]
+    assert search(api, world["author"], q="depeche", sort="date")["items"][0]["title"] == "Dépêche 1"
+    assert search(api, world["author"], q="secrete")["total"] == 2  # its author reads the secret ones
+    filtered = search(api, world["reader"], q="depeche priority:routine")
+    assert filtered["total"] == 2 and decisions[-1] is False  # with a filter, always the index
+
+
 def test_the_single_writer_lock_is_held_in_the_database(app, world):
     from search.outbox import writer_lock
 
