@@ -181,19 +181,8 @@ def all_documents(session, batch_size: int = 2000, *, by_community: bool = False
         yield from _documents_by_community(session, batch_size)
         yield from _portal_item_documents(session, batch_size)
         return
-    last_id = 0
-    while True:
-        posts = session.scalars(
-            select(Post)
-            .options(*_post_options())
-            .where(Post.id > last_id, Post.deleted_at.is_(None))
-            .order_by(Post.id)
-            .limit(batch_size)
-        ).all()
-        if not posts:
-            break
+    for posts in _post_batches(session, batch_size):
         yield from (post_document(post) for post in posts)
-        last_id = posts[-1].id
         _end_batch(session)
     last_id = 0
     while True:
@@ -221,17 +210,7 @@ def _documents_by_community(session, batch_size: int) -> Iterator[SearchDocument
     from feed.models import Comment, Post
 
     for community_id in session.scalars(select(Community.id).order_by(Community.id)).all():
-        last_id = 0
-        while True:
-            posts = session.scalars(
-                select(Post)
-                .options(*_post_options())
-                .where(Post.community_id == community_id, Post.id > last_id, Post.deleted_at.is_(None))
-                .order_by(Post.id)
-                .limit(batch_size)
-            ).all()
-            if not posts:
-                break
+        for posts in _post_batches(session, batch_size, Post.community_id == community_id):
             yield from (post_document(post) for post in posts)
             by_id = {post.id: post for post in posts}
             comments = session.scalars(
@@ -242,8 +221,26 @@ def _documents_by_community(session, batch_size: int) -> Iterator[SearchDocument
             authors = _load_authors(session, comments)
             yield from (comment_document(comment, by_id[comment.post_id]) for comment in comments)
             del authors
-            last_id = posts[-1].id
             _end_batch(session)
+
+
+def _post_batches(session, batch_size: int, *conditions) -> Iterator[list]:
+    """The posts not deleted meeting ``conditions``, in id order, one keyset batch at a time."""
+    from feed.models import Post
+
+    last_id = 0
+    while True:
+        posts = session.scalars(
+            select(Post)
+            .options(*_post_options())
+            .where(Post.id > last_id, Post.deleted_at.is_(None), *conditions)
+            .order_by(Post.id)
+            .limit(batch_size)
+        ).all()
+        if not posts:
+            return
+        last_id = posts[-1].id
+        yield posts
 
 
 def _portal_item_documents(session, batch_size: int) -> Iterator[SearchDocument]:
