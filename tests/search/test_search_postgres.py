@@ -52,24 +52,37 @@ def test_either_plan_finds_the_same_bounded_most_recent_matches(api, world, monk
     assert nowhere["total"] == 0 and nowhere["total_exact"] is True
 
 
-def test_a_window_of_recent_documents_too_narrow_is_widened_until_it_holds_the_bounded_matches(
-    app, api, world, monkeypatch
-):
-    """The GIN plan reads the newest documents first, from the date histogram: same results."""
-    from sqlalchemy import text
-
-    from rse.extensions import db
+@pytest.fixture
+def narrow_windows(monkeypatch):
+    """A bound of 3 matches, the GIN index only, and a first window of newest documents far too narrow."""
     from search import bounds, postgres
 
     monkeypatch.setattr(bounds, "MAX_COUNTED", 3)
     monkeypatch.setattr(postgres, "WALK_OVER_FETCH", 0)  # the GIN index, never the walk
     monkeypatch.setattr(postgres, "WINDOW_MARGIN", 0.01)  # a first window far too narrow
+
+
+def _analyse(app) -> None:
+    """Statistics for the windows (their bounds come from the created_at histogram)."""
+    from sqlalchemy import text
+
+    from rse.extensions import db
+
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text("ANALYZE search_documents"))
+
+
+def test_a_window_of_recent_documents_too_narrow_is_widened_until_it_holds_the_bounded_matches(
+    app, api, world, monkeypatch, narrow_windows
+):
+    """The GIN plan reads the newest documents first, from the date histogram: same results."""
+    from search import postgres
+
     for number in range(5):
         write(api, world["author"], world["community"], title=f"Dépêche {number}", body="dépêche")
     for number in range(12):
         write(api, world["author"], world["community"], title=f"Rapport {number}", body="sans rapport")
-    with app.app_context(), db.engine.begin() as connection:
-        connection.execute(text("ANALYZE search_documents"))
+    _analyse(app)
     windows = []
     make_window = postgres.PostgresBackend._window
 
@@ -89,17 +102,11 @@ def test_a_window_of_recent_documents_too_narrow_is_widened_until_it_holds_the_b
 
 @pytest.mark.parametrize("entry_cost", [0, 10**9], ids=["readable-bitmap", "readable-row-by-row"])
 def test_the_whole_table_read_either_way_keeps_only_what_the_reader_may_read(
-    app, api, world, monkeypatch, entry_cost
+    app, api, world, monkeypatch, narrow_windows, entry_cost
 ):
     """Past the windows, readability is checked through its index or on each row: same results."""
-    from sqlalchemy import text
+    from search import postgres
 
-    from rse.extensions import db
-    from search import bounds, postgres
-
-    monkeypatch.setattr(bounds, "MAX_COUNTED", 3)
-    monkeypatch.setattr(postgres, "WALK_OVER_FETCH", 0)
-    monkeypatch.setattr(postgres, "WINDOW_MARGIN", 0.01)
     monkeypatch.setattr(postgres, "READABLE_ENTRY_COST", entry_cost)
     secret = api(world["author"]).post(
         "/api/v1/communities", json={"name": "Cabinet", "visibility": "secret"}
@@ -110,8 +117,7 @@ def test_the_whole_table_read_either_way_keeps_only_what_the_reader_may_read(
         write(api, world["author"], world["community"], title=f"Dépêche {number}", body="dépêche")
     for number in range(12):
         write(api, world["author"], world["community"], title=f"Rapport {number}", body="sans rapport")
-    with app.app_context(), db.engine.begin() as connection:
-        connection.execute(text("ANALYZE search_documents"))
+    _analyse(app)
     decisions = []
     decide = postgres.PostgresBackend._readable_by_row
 
