@@ -25,7 +25,7 @@ from pathlib import Path
 
 import tantivy
 
-from search import bounds
+from search import bounds, engine_threads
 from search.analysis import FRENCH_STOP_WORDS, TOKEN_PATTERN, fold, number_forms
 from search.backends import FACETS, Hit, SearchBackend, SearchHits, SearchRequest
 from search.documents import IndexBatch, SearchDocument, document_key
@@ -317,9 +317,20 @@ class TantivyBackend(SearchBackend):
                 for name, boost in PRIORITY_BOOSTS.items()
             ]
             ranked_query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *boosts])
-        options = {"order_by_field": "created_ts", "order": tantivy.Order.Desc} if by_date else {}
-        found = searcher.search(
-            ranked_query, limit=max(request.limit, 1), offset=request.offset, count=True, **options
+        options = self._newest_first() if by_date else {}
+        # The count and the most recent matches' bound walk every match, as ranking does: both
+        # passes at once, the counting one in another thread (tantivy leaves the interpreter
+        # lock while it searches), so the search takes the longer of the two, not their sum.
+        counting = engine_threads.start(self._count_and_oldest_counted, searcher, query)
+        found = engine_threads.run(
+            functools.partial(
+                searcher.search,
+                ranked_query,
+                limit=max(request.limit, 1),
+                offset=request.offset,
+                count=False,
+                **options,
+            )
         )
         hits = []
         for score, address in found.hits[: request.limit]:
@@ -333,7 +344,7 @@ class TantivyBackend(SearchBackend):
                     score=None if by_date else round(float(score), 4),
                 )
             )
-        matched = found.count or 0
+        matched, oldest_counted = counting()
         if not matched:
             return SearchHits(hits, 0, empty, warnings)  # no facet pass over nothing
         if deadline.passed():
@@ -342,7 +353,6 @@ class TantivyBackend(SearchBackend):
         counted_query, exact = query, matched <= bounds.MAX_COUNTED
         if not exact:
             # Facets over the most recent matches, as many as the bound.
-            oldest_counted = self._oldest_counted(searcher, query, matched)
             counted_query = tantivy.Query.boolean_query(
                 [
                     (tantivy.Occur.Must, query),
@@ -350,7 +360,7 @@ class TantivyBackend(SearchBackend):
                     (tantivy.Occur.Must, self._days_since(searcher, oldest_counted)),
                 ]
             )
-        facets = self._facets(searcher, counted_query)
+        facets = engine_threads.run(self._facets, searcher, counted_query)
         return SearchHits(
             hits,
             matched if exact else bounds.MAX_COUNTED,
@@ -389,33 +399,13 @@ class TantivyBackend(SearchBackend):
         days = [day for day, _count in self._days(searcher) if day >= first]
         return self._any_of("day", days or [first])
 
-    def _oldest_counted(self, searcher: tantivy.Searcher, query: tantivy.Query, matched: int) -> int:
-        """created_ts of the ``MAX_COUNTED``-th most recent of the ``matched`` matches of ``query``.
-
-        Walking every match by date costs as much as the search itself. So the most recent days
-        that should hold twice the matches needed, if the matches are spread like the documents,
-        are asked first: their ``day`` terms lead the search, which then costs in proportion to
-        those days. They hold every match since their first day, so when they hold enough, the
-        answer is the same; when they hold too few, every match is walked.
-        """
-        bound = bounds.MAX_COUNTED
-        wanted = 2 * bound * searcher.num_docs / max(matched, 1)
-        window, documents = [], 0
-        days = self._days(searcher)
-        for day, count in days:
-            window.append(day)
-            documents += count
-            if documents >= wanted:
-                break
-        if len(window) < len(days):
-            recent = tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, query), (tantivy.Occur.Must, self._any_of("day", window))]
-            )
-            found = searcher.search(recent, limit=1, offset=bound - 1, count=False, **self._newest_first())
-            if found.hits:
-                return int(found.hits[0][0])
-        found = searcher.search(query, limit=1, offset=bound - 1, count=False, **self._newest_first())
-        return int(found.hits[0][0])
+    def _count_and_oldest_counted(self, searcher: tantivy.Searcher, query: tantivy.Query) -> tuple[int, int]:
+        """How many documents match ``query``, and the created_ts of the ``MAX_COUNTED``-th most
+        recent of them (0 when there are no more matches than that): one walk of every match."""
+        found = searcher.search(
+            query, limit=1, offset=bounds.MAX_COUNTED - 1, count=True, **self._newest_first()
+        )
+        return found.count or 0, int(found.hits[0][0]) if found.hits else 0
 
     def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, dict[str, int]]:
         """Each facet's values and counts over ``query``: at least the ones the service keeps.
