@@ -88,6 +88,14 @@ _VECTOR = (
     f" || setweight(to_tsvector('{CONFIG}', :body), 'C')"
     f" || setweight(to_tsvector('{CONFIG}', :author_name || ' ' || :community_name), 'D')"
 )
+# The filtered fields' values as lexemes without position (``FILTER_LEXEME_FORMS``): the GIN index
+# answers the filters with the words (see the migration that made ``rse_filter_lexemes``).
+_FILTER_LEXEMES = (
+    "rse_filter_lexemes(CAST(:priority AS text), CAST(:qualification AS text), CAST(:tags AS text))"
+)
+# The lexeme standing for a filter's value, as ``rse_filter_lexemes`` writes it: the leading space
+# keeps it apart from every word (no word of a document, a query or a prefix holds a space).
+FILTER_LEXEME_FORMS = {"priority": " priority:{}", "qualification": " qualification:{}", "tag": " tag:{}"}
 # Each column written from a parameter, with its type (the values are selected, not inserted as
 # VALUES, so that the vector is computed once for both columns that derive from it).
 _COLUMN_TYPES = {
@@ -116,7 +124,7 @@ def _insert_sql(table: str) -> str:
     return (
         f"INSERT INTO {table} ({columns}, document, phrase_pairs)"
         f" SELECT {values}, computed.document, rse_phrase_pairs(computed.document)"
-        f" FROM (SELECT {_VECTOR} AS document) AS computed"
+        f" FROM (SELECT {_VECTOR} || {_FILTER_LEXEMES} AS document) AS computed"
     )
 
 
@@ -219,6 +227,33 @@ def _is_word_phrase(phrase: str) -> bool:
     """A phrase of several words once stop words are left out (else it is searched as a word)."""
     words = [word for word in phrase.split() if fold(word) not in FRENCH_STOP_WORDS]
     return len(words) > 1 and bool(analyse(phrase))
+
+
+_TAG_CONDITION_START = "position(:tag"
+
+
+def _filter_tsquery(filters: dict, builder: _TsQuery) -> str | None:
+    """The filters on priority, qualification and tags as a tsquery of their lexemes, or None.
+
+    Values of one field are alternatives (``priority = ANY``), tags are all required, as in
+    ``PostgresBackend._restrictions``.
+    """
+    parts = []
+    for name in ("priority", "qualification"):
+        if filters.get(name):
+            lexemes = " | ".join(
+                _quote_lexeme(FILTER_LEXEME_FORMS[name].format(value)) for value in filters[name]
+            )
+            parts.append(f"CAST({builder.bind(lexemes)} AS tsquery)")
+    for tag in filters.get("tag", []):
+        lexeme = _quote_lexeme(FILTER_LEXEME_FORMS["tag"].format(tag))
+        parts.append(f"CAST({builder.bind(lexeme)} AS tsquery)")
+    return " && ".join(parts) or None
+
+
+def _is_lexeme_filter(condition: str) -> bool:
+    """A condition of ``_restrictions`` that ``_filter_tsquery`` also puts in the GIN condition."""
+    return condition.startswith(("priority = ANY", "qualification = ANY", _TAG_CONDITION_START))
 
 
 def _quote_lexeme(word: str) -> str:
@@ -386,6 +421,9 @@ class PostgresBackend(SearchBackend):
             restrictions = self._restrictions(request, params)
             where = list(restrictions)
             indexed = None
+            # Conditions the GIN index answers with the words, which reading rows need not check
+            # for the planner's sake (``_readable_by_row``): the filters held as lexemes.
+            answered = []
             if positive is not None:
                 pairs = self._phrase_pairs(connection, builder, request.query.phrases)
                 if pairs:
@@ -396,7 +434,11 @@ class PostgresBackend(SearchBackend):
                     indexed = pairs
                     where += [pairs, f"ts_match_vq(document, ({positive}))"]
                 else:
+                    filters = _filter_tsquery(request.query.filters, builder)
                     indexed = f"document @@ ({positive})"
+                    if filters:
+                        indexed = f"document @@ ({positive} && {filters})"
+                        answered = [condition for condition in restrictions if _is_lexeme_filter(condition)]
                     where.append(indexed)
             excluded = [part for part in map(builder.phrase, request.query.excluded) if part]
             if excluded:
@@ -444,7 +486,13 @@ class PostgresBackend(SearchBackend):
                 # Fewer matches than the bound among the newest documents read: the rest may be
                 # older. A wider window, or in the end every match through the GIN index.
                 previous, path = path, self._wider(connection, path, found, bounds.MAX_COUNTED + 1)
-                if path.complete and self._readable_by_row(connection, restrictions, params, previous, found):
+                if path.complete and self._readable_by_row(
+                    connection,
+                    [condition for condition in restrictions if condition not in answered],
+                    params,
+                    previous,
+                    found,
+                ):
                     path = _Path(share=1.0, documents=path.documents, readable_by_row=True)
                 self._force_plan(connection, "index")
                 self._limit_time(connection, deadline)
@@ -589,8 +637,9 @@ class PostgresBackend(SearchBackend):
         """
         covered = previous.share if previous.walk is None else previous.walk / max(previous.documents, 1)
         if restrictions != [READABLE] or not covered or not previous.documents:
-            # A filter (qualification, priority, dates...) is often tied to the words: what the
-            # window held says little about how many documents hold them.
+            # A filter checked on the rows (dates, authors...) is often tied to the words: what
+            # the window held says little about how many documents hold them. Filters held as
+            # lexemes are answered with the words by the GIN index (the caller leaves them out).
             return False
         readable = self._estimate(connection, READABLE, params)
         expected = max(found, 1) / covered  # readable matches, whole table
@@ -796,7 +845,7 @@ class PostgresBackend(SearchBackend):
             where.append("post_id = ANY(:post_ids)")
             params["post_ids"] = request.post_ids
         for number, tag in enumerate(filters.get("tag", [])):
-            where.append(f"position(:tag{number} in tags) > 0")
+            where.append(f"{_TAG_CONDITION_START}{number} in tags) > 0")
             params[f"tag{number}"] = f"|{tag}|"
         for name in ("priority", "qualification"):
             if filters.get(name):

@@ -132,8 +132,12 @@ def test_the_whole_table_read_either_way_keeps_only_what_the_reader_may_read(
     assert decisions == [bool(entry_cost)]
     assert search(api, world["author"], q="depeche", sort="date")["items"][0]["title"] == "Dépêche 1"
     assert search(api, world["author"], q="secrete")["total"] == 2  # its author reads the secret ones
+    # The priority is a lexeme the GIN index answers with the words: either way again.
     filtered = search(api, world["reader"], q="depeche priority:routine")
-    assert filtered["total"] == 2 and decisions[-1] is False  # with a filter, always the index
+    assert filtered["total"] == 2 and decisions[-1] is bool(entry_cost)
+    # A date is checked on the rows: what the window held says little, always the index.
+    dated = search(api, world["reader"], q="depeche after:2000")
+    assert dated["total"] == 2 and decisions[-1] is False
 
 
 def test_the_single_writer_lock_is_held_in_the_database(app, world):
@@ -155,6 +159,47 @@ def test_documents_carry_a_weighted_french_vector(app, api, world):
     with app.app_context():
         vector = db.session.scalar(text("SELECT document::text FROM search_documents"))
     assert {"'elus':2A", "'sahel':3B", "'negoci':4C"} <= set(vector.split())
+
+
+def test_filters_are_lexemes_of_the_vector_that_no_word_of_a_query_can_match(app, api, world):
+    """priority, qualification and tags are answered by the GIN index with the words."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from rse.extensions import db
+
+    write(
+        api, world["author"], world["community"], title="Convocation", body="Réunion du comité",
+        priority="immediate", qualification="information", tags=["Sahel"],
+    )  # fmt: skip
+    write(api, world["author"], world["community"], title="Convocation", body="Réunion de service")
+
+    def lexemes():
+        with app.app_context():
+            vector = db.session.scalar(
+                text("SELECT tsvector_to_array(document) FROM search_documents WHERE body LIKE '%comité%'")
+            )
+        return {lexeme for lexeme in vector if lexeme.startswith(" ")}
+
+    def total(q):
+        return search(api, world["reader"], q=q)["total"]
+
+    assert lexemes() == {" priority:immediate", " qualification:information", " tag:sahel"}
+    assert total("convocation priority:immediate") == 1
+    assert total("convocation qualification:information tag:sahel") == 1
+    assert total("convocation priority:routine") == 1
+    assert total("convocation priority:immediate priority:routine") == 2  # alternatives
+    assert total("convocation qualification:action") == 0
+    # No word or prefix reaches them: they start with a space.
+    for q in ("immediate", "immediat*", "priority", "prior*", "qualif*", "informat*"):
+        assert total(q) == 0, q
+    # The migration fills the rows already there (and its downgrade takes the lexemes away).
+    with app.app_context():
+        downgrade(revision="3c8e5a7f1b24")
+        assert lexemes() == set()
+        upgrade()
+    assert lexemes() == {" priority:immediate", " qualification:information", " tag:sahel"}
+    assert total("convocation priority:immediate") == 1
 
 
 def test_phrases_are_found_through_the_pairs_of_neighbouring_words(app, api, world):
