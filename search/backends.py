@@ -55,6 +55,45 @@ class SearchHits:
     facets_exact: bool = True  # False: facets count the bounded set of matches only
 
 
+class SearchHitsLater:
+    """A search's hits at once; its total, facets and warnings once ``finish`` gives them.
+
+    A backend still counting in another thread (tantivy) answers this, so that the service checks
+    and presents the page's hits meanwhile. It reads like ``SearchHits``: reading the total, the
+    facets or the warnings waits for the count.
+    """
+
+    def __init__(self, hits: list[Hit], finish: Callable[[], SearchHits]):
+        self.hits = hits
+        self._finish = finish
+        self._finished: SearchHits | None = None
+
+    def _counted(self) -> SearchHits:
+        if self._finished is None:
+            self._finished = self._finish()
+        return self._finished
+
+    @property
+    def total(self) -> int:
+        return self._counted().total
+
+    @property
+    def facets(self) -> dict[str, dict[str, int]]:
+        return self._counted().facets
+
+    @property
+    def warnings(self) -> list[str]:
+        return self._counted().warnings
+
+    @property
+    def total_exact(self) -> bool:
+        return self._counted().total_exact
+
+    @property
+    def facets_exact(self) -> bool:
+        return self._counted().facets_exact
+
+
 class SearchBackend(abc.ABC):
     name: str
     # Whether ``rebuild`` wants each community's documents together (``all_documents(by_community=
@@ -77,7 +116,7 @@ class SearchBackend(abc.ABC):
         """Write one drained batch of changes."""
 
     @abc.abstractmethod
-    def search(self, request: SearchRequest) -> SearchHits:
+    def search(self, request: SearchRequest) -> SearchHits | SearchHitsLater:
         """Match, rank, count and facet; only documents of readable communities and readable portal
         items ever count; ``post_ids``, when given, keeps the documents of those posts alone."""
 

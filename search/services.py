@@ -89,6 +89,7 @@ def search(
             limit=limit,
         )
     )
+    # Before the total and the facets: a backend may still be counting them (SearchHitsLater).
     items = _present_hits(user, readable, parsed, found.hits)
     dropped = len(found.hits) - len(items)
     next_offset = offset + limit

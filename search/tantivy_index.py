@@ -27,7 +27,7 @@ import tantivy
 
 from search import bounds, engine_threads
 from search.analysis import FRENCH_STOP_WORDS, TOKEN_PATTERN, fold, number_forms
-from search.backends import FACETS, Hit, SearchBackend, SearchHits, SearchRequest
+from search.backends import FACETS, Hit, SearchBackend, SearchHits, SearchHitsLater, SearchRequest
 from search.documents import IndexBatch, SearchDocument, document_key
 from search.generations import building, swap_generation
 from search.query import ParsedQuery, parse_date
@@ -287,7 +287,7 @@ class TantivyBackend(SearchBackend):
 
     # Reading --------------------------------------------------------------------------------
 
-    def search(self, request: SearchRequest) -> SearchHits:
+    def search(self, request: SearchRequest) -> SearchHits | SearchHitsLater:
         warnings: list[str] = []
         empty = {name: {} for name in FACETS}
         readable = request.readable_community_ids or request.readable_portal_item_ids
@@ -318,10 +318,10 @@ class TantivyBackend(SearchBackend):
             ]
             ranked_query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *boosts])
         options = self._newest_first() if by_date else {}
-        # The count and the most recent matches' bound walk every match, as ranking does: both
-        # passes at once, the counting one in another thread (tantivy leaves the interpreter
-        # lock while it searches), so the search takes the longer of the two, not their sum.
-        counting = engine_threads.start(self._count_and_oldest_counted, searcher, query)
+        # Counting walks every match, as ranking does: the count and the facets run in another
+        # thread while this one ranks the page (tantivy leaves the interpreter lock while it
+        # searches), and the service presents the page while they go on (``SearchHitsLater``).
+        counting = engine_threads.start(self._count_and_facets, searcher, query, deadline)
         found = engine_threads.run(
             functools.partial(
                 searcher.search,
@@ -344,31 +344,25 @@ class TantivyBackend(SearchBackend):
                     score=None if by_date else round(float(score), 4),
                 )
             )
-        matched, oldest_counted = counting()
-        if not matched:
-            return SearchHits(hits, 0, empty, warnings)  # no facet pass over nothing
-        if deadline.passed():
-            warnings.append(bounds.time_budget_warning())
-            return SearchHits(hits, min(matched, bounds.MAX_COUNTED), empty, warnings, False, False)
-        counted_query, exact = query, matched <= bounds.MAX_COUNTED
-        if not exact:
-            # Facets over the most recent matches, as many as the bound.
-            counted_query = tantivy.Query.boolean_query(
-                [
-                    (tantivy.Occur.Must, query),
-                    (tantivy.Occur.Must, self._date_range(lower=oldest_counted)),
-                    (tantivy.Occur.Must, self._days_since(searcher, oldest_counted)),
-                ]
+
+        def counted() -> SearchHits:
+            matched, facets = counting()
+            if not matched:
+                return SearchHits(hits, 0, empty, warnings)
+            if facets is None:
+                warnings.append(bounds.time_budget_warning())
+                return SearchHits(hits, min(matched, bounds.MAX_COUNTED), empty, warnings, False, False)
+            exact = matched <= bounds.MAX_COUNTED
+            return SearchHits(
+                hits,
+                matched if exact else bounds.MAX_COUNTED,
+                facets,
+                warnings,
+                total_exact=exact,
+                facets_exact=exact,
             )
-        facets = engine_threads.run(self._facets, searcher, counted_query)
-        return SearchHits(
-            hits,
-            matched if exact else bounds.MAX_COUNTED,
-            facets,
-            warnings,
-            total_exact=exact,
-            facets_exact=exact,
-        )
+
+        return SearchHitsLater(hits, counted)
 
     def raw_search(self, query_text: str, limit: int = 20) -> tuple[list[str], int]:
         """The engine alone (benchmarks): the keys of the best ``limit`` documents and the count.
@@ -399,13 +393,32 @@ class TantivyBackend(SearchBackend):
         days = [day for day, _count in self._days(searcher) if day >= first]
         return self._any_of("day", days or [first])
 
-    def _count_and_oldest_counted(self, searcher: tantivy.Searcher, query: tantivy.Query) -> tuple[int, int]:
-        """How many documents match ``query``, and the created_ts of the ``MAX_COUNTED``-th most
-        recent of them (0 when there are no more matches than that): one walk of every match."""
+    def _count_and_facets(
+        self, searcher: tantivy.Searcher, query: tantivy.Query, deadline: bounds.Deadline
+    ) -> tuple[int, dict[str, dict[str, int]] | None]:
+        """How many documents match ``query``, and the facets over the most recent of them.
+
+        One walk of every match, by date, counts them and finds the ``MAX_COUNTED``-th most recent;
+        the facets are counted over the matches from that one on (every match when there are no
+        more than the bound). No facets (None) once the time budget is spent.
+        """
         found = searcher.search(
             query, limit=1, offset=bounds.MAX_COUNTED - 1, count=True, **self._newest_first()
         )
-        return found.count or 0, int(found.hits[0][0]) if found.hits else 0
+        matched = found.count or 0
+        if not matched or deadline.passed():
+            return matched, None
+        counted_query = query
+        if found.hits:
+            oldest_counted = int(found.hits[0][0])
+            counted_query = tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Must, query),
+                    (tantivy.Occur.Must, self._date_range(lower=oldest_counted)),
+                    (tantivy.Occur.Must, self._days_since(searcher, oldest_counted)),
+                ]
+            )
+        return matched, self._facets(searcher, counted_query)
 
     def _facets(self, searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, dict[str, int]]:
         """Each facet's values and counts over ``query``: at least the ones the service keeps.
