@@ -41,25 +41,24 @@ $$
 
 
 def upgrade():
-    if op.get_bind().dialect.name != "postgresql":
+    if op.get_bind().dialect.name != 'postgresql':
         return
     op.execute(FILTER_LEXEMES_FUNCTION)
-    # Rewriting every row: the GIN index is built once afterwards rather than updated row by row.
-    op.execute("DROP INDEX IF EXISTS ix_search_documents_document")
+    # A rewrite of the table rather than an UPDATE: every row changes, and an UPDATE would leave
+    # the table and its indexes twice their size until a vacuum; the indexes are built again.
     op.execute(
-        "UPDATE search_documents SET document = document || rse_filter_lexemes(priority, qualification, tags)"
+        'ALTER TABLE search_documents ALTER COLUMN document TYPE tsvector'
+        ' USING document || rse_filter_lexemes(priority, qualification, tags)'
     )
-    op.execute("CREATE INDEX ix_search_documents_document ON search_documents USING gin (document)")
-    op.execute("ANALYZE search_documents")
+    op.execute('ANALYZE search_documents')
 
 
 def downgrade():
-    if op.get_bind().dialect.name != "postgresql":
+    if op.get_bind().dialect.name != 'postgresql':
         return
-    op.execute("DROP INDEX IF EXISTS ix_search_documents_document")
+    # Every word of a document has a position, and those lexemes none: ts_filter keeps the words.
     op.execute(
-        "UPDATE search_documents SET document = ts_delete(document,"
-        " ARRAY(SELECT lexeme FROM unnest(document) WHERE lexeme LIKE ' %'))"
+        "ALTER TABLE search_documents ALTER COLUMN document TYPE tsvector"
+        " USING ts_filter(document, '{a,b,c,d}')"
     )
-    op.execute("CREATE INDEX ix_search_documents_document ON search_documents USING gin (document)")
-    op.execute("DROP FUNCTION IF EXISTS rse_filter_lexemes(text, text, text)")
+    op.execute('DROP FUNCTION IF EXISTS rse_filter_lexemes(text, text, text)')
