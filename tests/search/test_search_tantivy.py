@@ -64,9 +64,9 @@ def _dated_documents(words_by_day: dict[int, str]):
 @pytest.mark.parametrize(
     "words_by_day",
     [
-        # Matches every day: the most recent days hold the bound, they are asked first.
+        # Matches every day: the bound's most recent matches are the newest documents.
         {day: "dépêche" for day in range(1, 11)},
-        # Matches in the oldest days only: the most recent days hold too few, every match is walked.
+        # Matches in the oldest days only: far from the newest documents, which hold none.
         {day: "dépêche" if day <= 10 else "note" for day in range(1, 31)},
     ],
 )
