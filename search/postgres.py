@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -446,35 +447,32 @@ class PostgresBackend(SearchBackend):
                         f"WHEN '{name}' THEN {boost}" for name, boost in PRIORITY_BOOSTS.items()
                     )
                     score += f" + CASE priority {boosts} ELSE 0 END"
-            params.update(
-                cap=bounds.MAX_COUNTED + 1,
-                kept=bounds.MAX_COUNTED,
-                offset=request.offset,
-                limit=request.limit,
-            )
+            params.update(page_end=request.offset + request.limit)
             order = "score DESC, created_at DESC, key" if ranked else "created_at DESC, key"
             path = None
             if indexed is not None:
                 path = self._choose_path(connection, indexed, where, params, bounds.MAX_COUNTED + 1)
+            # What the statements so far found: each reads the documents older than the last one's
+            # window (a band), so a window too narrow is not read again by the next.
+            read: list = []
+            found = 0
+            band_end = None
             while True:
-                source, conditions = TABLE, where
-                if path is not None and path.walk is not None:
-                    # Newest first, but no further than the GIN index would have cost.
-                    params["walk"] = path.walk
-                    dates = [condition for condition in where if condition.startswith("created_at")]
-                    source = (
-                        f"(SELECT * FROM {TABLE} {'WHERE ' + ' AND '.join(dates) if dates else ''}"
-                        " ORDER BY created_at DESC, key LIMIT :walk) AS walked"
-                    )
-                elif path is not None and path.since is not None:
-                    params["window_start"] = path.since
-                    conditions = [*where, "created_at >= :window_start"]
-                elif path is not None and path.readable_by_row:
-                    conditions = [
-                        READABLE_BY_ROW if condition == READABLE else condition for condition in where
-                    ]
-                rows = self._read(connection, source, conditions, score, order, params)
-                found = sum(int(row[5]) for row in rows if row[0] in ("total", "beyond"))
+                params.update(cap=bounds.MAX_COUNTED + 1 - found, kept=bounds.MAX_COUNTED - found)
+                statement = self._statement(path, where, band_end, score, order, params)
+                if (
+                    path is not None
+                    and path.since is not None
+                    and not self._plan_uses(connection, statement, params, f"ix_{TABLE}_community_recent")
+                ):
+                    # The planner reads every document holding the words, in the window or not
+                    # (it expects few): the window would save nothing, and the wider statement
+                    # after it would read them all again. The whole table at once.
+                    path = _Path(share=1.0, documents=path.documents, readable_by_row=True)
+                    statement = self._statement(path, where, band_end, score, order, params)
+                rows = connection.execute(text(statement), params).all()
+                read += rows
+                found += sum(int(row[5]) for row in rows if row[0] in ("total", "beyond"))
                 if path is None or path.complete or found > bounds.MAX_COUNTED:
                     break
                 # Fewer matches than the bound among the newest documents read: the rest may be
@@ -482,20 +480,43 @@ class PostgresBackend(SearchBackend):
                 previous, path = path, self._wider(connection, path, found, bounds.MAX_COUNTED + 1)
                 if path.complete and self._readable_by_row(connection, restrictions, params, previous, found):
                     path = _Path(share=1.0, documents=path.documents, readable_by_row=True)
+                if previous.since is None:
+                    # A walk's last document is not known: the next statement starts again.
+                    read, found, band_end = [], 0, None
+                else:
+                    band_end = previous.since
                 self._force_plan(connection, "index")
                 self._limit_time(connection, deadline)
-        hits = []
+        return self._gathered(read, ranked, request, facets, warnings)
+
+    @staticmethod
+    def _gathered(rows: list, ranked: bool, request: SearchRequest, facets: dict, warnings) -> SearchHits:
+        """The page, the total and the facets from the rows of every statement of a search."""
+        found = []
         total = beyond = 0
-        for part, kind, object_id, post_id, value, number, _position in sorted(rows, key=lambda row: row[6]):
+        for part, kind, object_id, post_id, value, number, created_at in rows:
             if part == "hit":
-                score = round(float(number), 4) if number is not None else None
-                hits.append(Hit(kind=kind, object_id=object_id, post_id=post_id, score=score))
+                found.append((kind, object_id, post_id, value, number, created_at))
             elif part == "total":
-                total = int(number)
+                total += int(number)
             elif part == "beyond":
-                beyond = int(number)  # matches past the bound: the total is a floor
+                beyond += int(number)  # matches past the bound: the total is a floor
             elif value is not None:
-                facets[part][value] = int(number)
+                facets[part][value] = facets[part].get(value, 0) + int(number)
+        # As the statements order them: best (or newest) first, then newest, then by key.
+        found.sort(key=lambda hit: hit[3])
+        found.sort(key=lambda hit: (hit[4], hit[5]) if ranked else hit[5], reverse=True)
+        hits = [
+            Hit(
+                kind=kind,
+                object_id=object_id,
+                post_id=post_id,
+                score=round(float(number), 4) if number is not None else None,
+            )
+            for kind, object_id, post_id, _key, number, _created_at in found[
+                request.offset : request.offset + request.limit
+            ]
+        ]
         return SearchHits(hits, total, facets, warnings, total_exact=beyond == 0, facets_exact=beyond == 0)
 
     @staticmethod
@@ -507,15 +528,36 @@ class PostgresBackend(SearchBackend):
         )
 
     @staticmethod
-    def _read(connection, source: str, where: list[str], score: str, order: str, params: dict) -> list:
-        """One statement reads the bounded candidates once for the page, the facets and the total.
+    def _statement(
+        path: _Path | None, where: list[str], band_end, score: str, order: str, params: dict
+    ) -> str:
+        """The statement reading the bounded candidates once for the page, the facets and the total.
 
-        The candidates are ranked as they are kept (after the bound, never each match read), so
-        their vectors are read once and not carried into the kept set.
+        It reads the documents ``path`` covers, older than ``band_end`` when an earlier statement
+        read the newer ones. The candidates are ranked as they are kept (after the bound, never
+        each match read), so their vectors are read once and not carried into the kept set. The
+        page is the first ``page_end`` hits, with their keys and dates: a search of several
+        statements orders their hits together (``_gathered``).
         """
-        return connection.execute(
-            text(
-                f"""
+        source, conditions = TABLE, list(where)
+        if path is not None and path.walk is not None:
+            # Newest first, but no further than the GIN index would have cost.
+            params["walk"] = path.walk
+            dates = [condition for condition in where if condition.startswith("created_at")]
+            source = (
+                f"(SELECT * FROM {TABLE} {'WHERE ' + ' AND '.join(dates) if dates else ''}"
+                " ORDER BY created_at DESC, key LIMIT :walk) AS walked"
+            )
+        elif path is not None and path.since is not None:
+            params["window_start"] = path.since
+            conditions.append("created_at >= :window_start")
+        elif path is not None and path.readable_by_row:
+            conditions = [READABLE_BY_ROW if condition == READABLE else condition for condition in where]
+        if band_end is not None:
+            params["window_end"] = band_end
+            conditions.append("created_at < :window_end")
+        where = conditions
+        return f"""
                     WITH matched AS MATERIALIZED (
                         SELECT key, kind, object_id, post_id, community_id, author_id, qualification,
                                priority, month, created_at, recent, {score} AS score
@@ -529,10 +571,10 @@ class PostgresBackend(SearchBackend):
                     ), page AS (
                         SELECT key, kind, object_id, post_id, score, created_at FROM matched
                         WHERE recent <= :kept
-                        ORDER BY {order} LIMIT :limit OFFSET :offset
+                        ORDER BY {order} LIMIT :page_end
                     )
-                    SELECT 'hit' AS part, kind, object_id, post_id, NULL AS value, score AS number,
-                           row_number() OVER (ORDER BY {order}) AS position
+                    SELECT 'hit' AS part, kind, object_id, post_id, key AS value, score AS number,
+                           created_at
                     FROM page
                     UNION ALL
                     SELECT CASE WHEN GROUPING(community_id) = 0 THEN 'community'
@@ -543,16 +585,19 @@ class PostgresBackend(SearchBackend):
                                 ELSE 'total' END,
                            NULL, NULL, NULL,
                            COALESCE(community_id::text, qualification, priority, author_id::text, month),
-                           count(*), 0
+                           count(*), NULL
                     FROM matched WHERE recent <= :kept
                     GROUP BY GROUPING SETS ((community_id), (qualification), (priority), (author_id),
                                             (month), ())
                     UNION ALL
-                    SELECT 'beyond', NULL, NULL, NULL, NULL, count(*), 0 FROM matched WHERE recent > :kept
+                    SELECT 'beyond', NULL, NULL, NULL, NULL, count(*), NULL FROM matched WHERE recent > :kept
                     """
-            ),
-            params,
-        ).all()
+
+    @staticmethod
+    def _plan_uses(connection, statement: str, params: dict, index: str) -> bool:
+        """Whether the planner reads ``index`` for the statement (planned, not run)."""
+        plan = connection.execute(text(f"EXPLAIN (FORMAT JSON) {statement}"), params).scalar_one()
+        return f'"{index}"' in json.dumps(plan)
 
     def _choose_path(self, connection, indexed: str, where: list[str], params: dict, wanted: int) -> _Path:
         """Plan the next statements: a newest-first walk, or the GIN index over the newest documents.

@@ -60,6 +60,9 @@ def narrow_windows(monkeypatch):
     monkeypatch.setattr(bounds, "MAX_COUNTED", 3)
     monkeypatch.setattr(postgres, "WALK_OVER_FETCH", 0)  # the GIN index, never the walk
     monkeypatch.setattr(postgres, "WINDOW_MARGIN", 0.01)  # a first window far too narrow
+    # The planner narrows each window through the readable documents' index, as it does on a large
+    # table (on a small one it reads every document holding the words: one statement, below).
+    monkeypatch.setattr(postgres.PostgresBackend, "_plan_uses", staticmethod(lambda *args: True))
 
 
 def _analyse(app) -> None:
@@ -98,6 +101,75 @@ def test_a_window_of_recent_documents_too_narrow_is_widened_until_it_holds_the_b
     assert windows[0] is not None and windows[-1] is None  # widened up to the whole table
     assert search(api, world["reader"], q="depeche*")["total"] == 3
     assert search(api, world["reader"], q="depeche qualification:action")["total"] == 0
+
+
+def _statements_read(monkeypatch) -> list[int]:
+    """The matches each statement of the next searches counted (one list entry per statement)."""
+    from search import postgres
+
+    counted: list[int] = []
+    gather = postgres.PostgresBackend._gathered
+
+    def recorded(rows, *args):
+        counted.extend(int(row[5]) for row in rows if row[0] == "total")
+        return gather(rows, *args)
+
+    monkeypatch.setattr(postgres.PostgresBackend, "_gathered", staticmethod(recorded))
+    return counted
+
+
+def test_windows_widened_read_each_match_once_and_rank_them_together(
+    app, api, world, monkeypatch, narrow_windows
+):
+    """Each wider window reads only the documents older than the last: one ranking, one total."""
+    from search import bounds
+
+    monkeypatch.setattr(bounds, "MAX_COUNTED", 50)
+    write(api, world["author"], world["community"], title="Dépêche dépêche", body="Dépêche de dépêches.")
+    for number in range(12):
+        write(api, world["author"], world["community"], title=f"Rapport {number}", body="sans rapport")
+    for number in range(4):
+        write(api, world["author"], world["community"], title=f"Note {number}", body=f"dépêche {number}")
+    _analyse(app)
+    counted = _statements_read(monkeypatch)
+    pages, cursor = [], None
+    while True:
+        result = search(api, world["reader"], q="depeche", limit=2, **({"cursor": cursor} if cursor else {}))
+        assert result["total"] == 5 and result["total_exact"] is True
+        assert sum(entry["count"] for entry in result["facets"]["month"]) == 5
+        pages.append([item["title"] for item in result["items"]])
+        cursor = result["next"]
+        if not cursor:
+            break
+    # The oldest post, found by the last statement, holds the word most: it ranks first.
+    assert pages == [["Dépêche dépêche", "Note 3"], ["Note 2", "Note 1"], ["Note 0"]]
+    # Several statements for each page, and no match counted twice.
+    assert len(counted) > len(pages) and sum(counted) == 5 * len(pages)
+    by_date = search(api, world["reader"], q="depeche", sort="date", limit=5)
+    assert [item["title"] for item in by_date["items"]] == [f"Note {n}" for n in (3, 2, 1, 0)] + [
+        "Dépêche dépêche"
+    ]
+
+
+def test_a_window_the_planner_would_not_narrow_is_read_as_the_whole_table_at_once(
+    app, api, world, monkeypatch
+):
+    """On a small table the planner reads every document holding the words, window or not: one statement."""
+    from search import bounds, postgres
+
+    monkeypatch.setattr(bounds, "MAX_COUNTED", 3)
+    monkeypatch.setattr(postgres, "WALK_OVER_FETCH", 0)
+    monkeypatch.setattr(postgres, "WINDOW_MARGIN", 0.01)
+    for number in range(2):
+        write(api, world["author"], world["community"], title=f"Dépêche {number}", body="dépêche")
+    for number in range(12):
+        write(api, world["author"], world["community"], title=f"Rapport {number}", body="sans rapport")
+    _analyse(app)
+    counted = _statements_read(monkeypatch)
+    found = search(api, world["reader"], q="depeche", sort="date")
+    assert [item["title"] for item in found["items"]] == ["Dépêche 1", "Dépêche 0"]
+    assert found["total"] == 2 and found["total_exact"] is True
+    assert counted == [2]
 
 
 @pytest.mark.parametrize("entry_cost", [0, 10**9], ids=["readable-bitmap", "readable-row-by-row"])
