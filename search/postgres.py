@@ -642,16 +642,22 @@ class PostgresBackend(SearchBackend):
     def _wider(self, connection, path: _Path, found: int, wanted: int) -> _Path:
         """The next plan after ``path`` found too few matches (``found`` of the ``wanted``).
 
-        The matches found tell how dense they are among the newest documents: the next window is
-        sized from that, with the same margin as the first (``WINDOW_GROWTH`` times wider when
-        there were none), and covers the whole table past ``MAX_WINDOW_SHARE``.
+        The matches found tell how dense they are among the newest documents: after a window,
+        whose matches are kept (the next statement reads only older documents), the next one
+        adds what should hold the matches still wanted, with the same margin as the first; after a
+        walk, which is read again, it is sized for all of them (and at least ``WINDOW_GROWTH_FOUND``
+        times wider). ``WINDOW_GROWTH`` times wider when there were none; the whole table past
+        ``MAX_WINDOW_SHARE``.
         """
         covered = path.share if path.walk is None else path.walk / max(path.documents, 1)
-        if found:
-            share = covered * max(WINDOW_MARGIN * wanted / found, WINDOW_GROWTH_FOUND)
-        else:
+        if not found:
             share = covered * WINDOW_GROWTH
-        return self._window(connection, 1.0 if share >= MAX_WINDOW_SHARE else share, path.documents)
+        elif path.since is not None:
+            share = covered * (1 + WINDOW_MARGIN * (wanted - found) / found)
+        else:
+            share = covered * max(WINDOW_MARGIN * wanted / found, WINDOW_GROWTH_FOUND)
+        share = 1.0 if share >= MAX_WINDOW_SHARE else share
+        return self._window(connection, share, path.documents, before=path.since)
 
     def _readable_by_row(
         self, connection, restrictions: list[str], params: dict, previous: _Path, found: int
@@ -683,12 +689,13 @@ class PostgresBackend(SearchBackend):
         return by_row < through_index
 
     @staticmethod
-    def _window(connection, share: float, documents: float) -> _Path:
+    def _window(connection, share: float, documents: float, before: datetime | None = None) -> _Path:
         """The GIN plan over the newest ``share`` of the documents, from the created_at histogram.
 
         ``ANALYZE`` keeps the histogram (the rebuild runs it, autovacuum after many writes); documents
         written since are newer than its last bound, so a window is only ever wider than asked.
-        Without a histogram (a table never analysed) the window is the whole table.
+        Without a histogram (a table never analysed) the window is the whole table. A window
+        following one that started at ``before`` starts at an older bound, so each reads more.
         """
         if share >= 1.0:
             return _Path(share=1.0, documents=documents)
@@ -702,6 +709,8 @@ class PostgresBackend(SearchBackend):
         if not bounds_ or len(bounds_) < 2:
             return _Path(share=1.0, documents=documents)
         position = int((1 - share) * (len(bounds_) - 1))
+        while before is not None and position > 0 and bounds_[position] >= before:
+            position -= 1
         if position <= 0:
             return _Path(share=1.0, documents=documents)
         covered = (len(bounds_) - 1 - position) / (len(bounds_) - 1)

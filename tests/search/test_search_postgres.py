@@ -89,8 +89,8 @@ def test_a_window_of_recent_documents_too_narrow_is_widened_until_it_holds_the_b
     windows = []
     make_window = postgres.PostgresBackend._window
 
-    def recorded(connection, share, documents):
-        path = make_window(connection, share, documents)
+    def recorded(*args, **kwargs):
+        path = make_window(*args, **kwargs)
         windows.append(path.since)
         return path
 
@@ -149,6 +149,23 @@ def test_windows_widened_read_each_match_once_and_rank_them_together(
     assert [item["title"] for item in by_date["items"]] == [f"Note {n}" for n in (3, 2, 1, 0)] + [
         "Dépêche dépêche"
     ]
+
+
+def test_a_window_after_another_always_starts_at_an_older_document(app, api, world):
+    """A next window asked barely wider than the last still reaches older documents (no endless loop)."""
+    from rse.extensions import db
+    from search import postgres
+
+    for number in range(30):
+        write(api, world["author"], world["community"], title=f"Rapport {number}", body="rapport")
+    _analyse(app)
+    with app.app_context(), db.engine.connect() as connection:
+        window = postgres.PostgresBackend._window(connection, 0.3, 30)
+        assert window.since is not None
+        for share in (window.share, window.share * (1 + 1e-9)):
+            following = postgres.PostgresBackend._window(connection, share, 30, before=window.since)
+            assert following.since is None or following.since < window.since
+            assert following.share > window.share
 
 
 def test_a_window_the_planner_would_not_narrow_is_read_as_the_whole_table_at_once(
