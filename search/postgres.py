@@ -456,7 +456,7 @@ class PostgresBackend(SearchBackend):
             # window (a band), so a window too narrow is not read again by the next.
             read: list = []
             found = 0
-            band_end = None
+            band_end: datetime | None = None
             while True:
                 params.update(cap=bounds.MAX_COUNTED + 1 - found, kept=bounds.MAX_COUNTED - found)
                 statement = self._statement(path, where, band_end, score, order, params)
@@ -529,7 +529,7 @@ class PostgresBackend(SearchBackend):
 
     @staticmethod
     def _statement(
-        path: _Path | None, where: list[str], band_end, score: str, order: str, params: dict
+        path: _Path | None, where: list[str], band_end: datetime | None, score: str, order: str, params: dict
     ) -> str:
         """The statement reading the bounded candidates once for the page, the facets and the total.
 
@@ -556,7 +556,6 @@ class PostgresBackend(SearchBackend):
         if band_end is not None:
             params["window_end"] = band_end
             conditions.append("created_at < :window_end")
-        where = conditions
         return f"""
                     WITH matched AS MATERIALIZED (
                         SELECT key, kind, object_id, post_id, community_id, author_id, qualification,
@@ -565,7 +564,7 @@ class PostgresBackend(SearchBackend):
                             SELECT key, kind, object_id, post_id, community_id, author_id, qualification,
                                    priority, month, created_at, document,
                                    row_number() OVER (ORDER BY created_at DESC, key) AS recent
-                            FROM {source} WHERE {" AND ".join(where)}
+                            FROM {source} WHERE {" AND ".join(conditions)}
                             ORDER BY created_at DESC, key LIMIT :cap
                         ) AS candidates
                     ), page AS (
