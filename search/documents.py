@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from sqlalchemy import select
@@ -49,10 +49,15 @@ class SearchDocument:
     @property
     def digest(self) -> str:
         """Changes whenever anything indexed changes: ``verify`` compares it to find stale documents."""
-        values = asdict(self)
+        # Every field is a plain value or a tuple of strings: a shallow copy serialises as
+        # ``asdict``'s deep one would, without its recursion (a tenth of a Whoosh rebuild).
+        values = {name: getattr(self, name) for name in _FIELD_NAMES}
         values["created_at"] = self.created_at.isoformat()
         raw = json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha1(raw.encode()).hexdigest()
+
+
+_FIELD_NAMES = tuple(entry.name for entry in fields(SearchDocument))
 
 
 def document_key(kind: str, object_id: int) -> str:
