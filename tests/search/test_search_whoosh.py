@@ -1,5 +1,7 @@
 """The Whoosh backend's own layout: one text field for matching, its parts kept apart."""
 
+import pytest
+
 from tests.search.test_search_api import search, titles, write
 
 SEARCH_BACKENDS = ["whoosh"]  # tests/search/conftest.py runs these against this backend only
@@ -111,3 +113,114 @@ def test_warming_up_reads_what_the_first_search_would(app, api, world, search_ba
         fresh.warm_up()
         segments = {leaf.segment().segment_id() for leaf, _ in fresh._searcher().reader().leaf_readers()}
         assert {segment for _generation, segment in fresh._values._by_segment} == segments
+
+
+def test_a_large_rebuild_shared_between_processes_finds_every_document_once(app, api, world, monkeypatch):
+    from sqlalchemy.orm import Session
+
+    from rse.extensions import db
+    from search import whoosh_index
+    from search.backends import get_backend
+    from search.documents import all_documents
+
+    # Small thresholds stand for a large index: several batches, each process writing its segment.
+    monkeypatch.setattr(whoosh_index, "REBUILD_IN_PROCESS", 3)
+    monkeypatch.setattr(whoosh_index, "REBUILD_BATCH", 2)
+    monkeypatch.setattr(whoosh_index, "REBUILD_PROCESSES", 2)
+    posts = [
+        write(
+            api,
+            world["author"],
+            world["community"],
+            title=f"Télégramme {number}",
+            body="télégramme diplomatique",
+        )
+        for number in range(9)
+    ]
+    with app.app_context(), Session(db.engine) as session:
+        backend = get_backend()
+        progressed = []
+        assert backend.rebuild(all_documents(session), progressed.append) == 9
+        leaves = backend._searcher().reader().leaf_readers()
+    assert sum(progressed) == 9 and len(leaves) == 2
+    result = search(api, world["reader"], q="telegrammes diplomatiques", limit=50)
+    assert result["total"] == 9
+    assert sorted(item["id"] for item in result["items"]) == sorted(post["id"] for post in posts)
+
+
+def test_a_rebuild_that_fails_halfway_stops_its_processes_and_keeps_the_served_index(
+    app, api, world, monkeypatch
+):
+    from search import whoosh_index
+    from search.backends import get_backend
+
+    monkeypatch.setattr(whoosh_index, "REBUILD_IN_PROCESS", 3)
+    monkeypatch.setattr(whoosh_index, "REBUILD_BATCH", 2)
+    monkeypatch.setattr(whoosh_index, "REBUILD_PROCESSES", 2)
+    write(api, world["author"], world["community"], title="Télégramme servi", body="télégramme")
+    started = []
+    real_writer = whoosh_index.MpWriter
+
+    def recording_writer(*args, **kwargs):
+        writer = real_writer(*args, **kwargs)
+        started.append(writer)
+        return writer
+
+    monkeypatch.setattr(whoosh_index, "MpWriter", recording_writer)
+
+    def failing_documents():
+        from search.documents import SearchDocument
+
+        for number in range(8):
+            yield SearchDocument(
+                kind="post", object_id=1000 + number, post_id=1000 + number, portal_item_id=None,
+                community_id=world["community"]["id"], author_id=world["author"], author_name="x",
+                community_name="x", title="Perdu", body="perdu", tags=(), qualification=None,
+                priority="routine", created_at=__import__("datetime").datetime(2026, 1, 1),
+            )  # fmt: skip
+        raise RuntimeError("the database went away")
+
+    with app.app_context():
+        served = get_backend().current.resolve()
+        with pytest.raises(RuntimeError):
+            get_backend().rebuild(failing_documents(), lambda count: None)
+        assert get_backend().current.resolve() == served
+    assert started and all(not task.is_alive() for task in started[0].tasks)
+    assert len(started[0].tasks) == 2
+    assert titles(search(api, world["reader"], q="telegramme")) == ["Télégramme servi"]
+    assert search(api, world["reader"], q="perdu")["total"] == 0
+
+
+def test_words_found_together_across_many_posting_blocks_are_every_document_holding_both():
+    from whoosh import query as wq
+    from whoosh.filedb.filestore import RamStorage
+
+    from search.analysis import analyse
+    from search.whoosh_index import TEXT_FIELD, document_schema
+
+    # Postings are written in blocks of 128 documents: thousands of documents span many blocks,
+    # and a sparse word makes the frequent one skip whole blocks and land inside others.
+    words = {
+        "frequent": lambda n: n % 2 == 0,
+        "sparse": lambda n: n % 97 == 3,
+        "middle": lambda n: n % 5 == 1,
+    }
+    index = RamStorage().create_index(document_schema())
+    writer = index.writer()
+    for number in range(3000):
+        text = " ".join(word for word, holds in words.items() if holds(number)) or "vide"
+        writer.add_document(key=f"post:{number}", text=text)
+    writer.commit()
+    with index.searcher() as searcher:
+        for first, second in [("frequent", "sparse"), ("sparse", "middle"), ("frequent", "middle")]:
+            query = wq.And([wq.Term(TEXT_FIELD, analyse(word)[0]) for word in (first, second)])
+            found = list(query.matcher(searcher).all_ids())
+            expected = [n for n in range(3000) if words[first](n) and words[second](n)]
+            assert found == expected
+        for target in (0, 1, 127, 128, 129, 1000, 2997, 2998):
+            matcher = searcher.reader().postings(TEXT_FIELD, analyse("frequent")[0])
+            matcher.skip_to(target)
+            assert matcher.id() == target + target % 2
+        matcher = searcher.reader().postings(TEXT_FIELD, analyse("sparse")[0])
+        matcher.skip_to(2999)
+        assert not matcher.is_active()
