@@ -7,7 +7,8 @@ drains the outbox, as ``RSE_SEARCH_WORKER`` says:
   while the request answers; the thread also looks at the outbox every ``PERIODIC_PASS_SECONDS``,
   so rows left by a process that stopped are applied without waiting for the next commit;
 - ``inline``: the committing request drains a few batches itself before it answers (tests use it:
-  what a request wrote is searchable when it returns);
+  what a request wrote is searchable when it returns); a backlog beyond those batches goes to the
+  process's writer thread, so that rows other processes committed meanwhile are never left behind;
 - ``external``: servers leave it to ``rse search worker``.
 
 One writer at a time: an exclusive file lock next to the index, so several processes never fight
@@ -95,6 +96,12 @@ def drain(*, block: bool = False, max_batches: int | None = None) -> int:
 
     ``max_batches`` bounds the work (a request drains a little, a worker or reindex everything).
     """
+    applied, _budget_spent = _drain(block=block, max_batches=max_batches)
+    return applied
+
+
+def _drain(*, block: bool, max_batches: int | None) -> tuple[int, bool]:
+    """``drain``, also telling whether it stopped because its budget was spent."""
     applied = 0
     budget = max_batches
     # Until the outbox is empty (or the budget spent): a row whose writer found the lock taken is
@@ -102,18 +109,16 @@ def drain(*, block: bool = False, max_batches: int | None = None) -> int:
     while True:
         with writer_lock(block=block) as acquired:
             if not acquired:
-                return applied  # the holder checks the outbox again after letting go
+                return applied, False  # the holder checks the outbox again after letting go
             rows, batches = _drain_locked(budget)
             applied += rows
         if budget is not None:
             budget -= batches
             if budget <= 0:
-                break
+                return applied, True
         # Rows committed while we held the lock may have found it taken: look once more.
-        with Session(db.engine) as session:
-            if not session.scalar(select(SearchOutbox.id).limit(1)):
-                break
-    return applied
+        if not _outbox_has_rows():
+            return applied, False
 
 
 def _drain_locked(max_batches: int | None) -> tuple[int, int]:
@@ -311,7 +316,11 @@ def _after_commit(session) -> None:
     if mode != "inline":
         return
     try:
-        drain(block=False, max_batches=INLINE_MAX_BATCHES)
+        _applied, budget_spent = _drain(block=False, max_batches=INLINE_MAX_BATCHES)
+        # Past its budget the request stops, but the rows left may be other processes' commits
+        # that found our lock taken and count on us: the writer thread applies them.
+        if budget_spent and _outbox_has_rows():
+            background_writer(app).wake()
     except Exception:  # noqa: BLE001 - the content is committed; the outbox keeps the change
         log.exception("Search index update failed; the change stays in the outbox")
 

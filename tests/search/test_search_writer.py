@@ -6,14 +6,19 @@ from tests.search.test_search_api import search, write
 
 
 @pytest.fixture
-def background(app):
-    """The server's default mode; the thread is stopped afterwards so no other test meets it."""
-    app.config["SEARCH_WORKER"] = "background"
+def writer_thread_stopped_after(app):
+    """Whatever started the process's writer thread, no other test meets it."""
     yield
     app.config["SEARCH_WORKER"] = "inline"
     writer = app.extensions.pop("rse_search_writer", None)
     if writer is not None:
         writer.stop(timeout=30)
+
+
+@pytest.fixture
+def background(app, writer_thread_stopped_after):
+    """The server's default mode."""
+    app.config["SEARCH_WORKER"] = "background"
 
 
 def _pending(app) -> int:
@@ -76,3 +81,23 @@ def test_each_commit_is_searchable_once_the_writer_is_idle(app, api, world, back
         write(api, world["author"], world["community"], title=f"Série {number}", body="Texte")
     assert wait_until_indexed(app)
     assert search(api, world["reader"], q="serie")["total"] == 5
+
+
+def test_a_request_past_its_budget_leaves_the_rest_to_the_writer_thread(
+    app, api, world, writer_thread_stopped_after, monkeypatch
+):
+    """A request drains a few batches only; what is left (a backlog, or rows other processes
+    committed while it held the lock and left to it) is still applied, by the writer thread."""
+    from search import outbox
+
+    app.config["SEARCH_WORKER"] = "external"
+    for number in range(2):
+        write(api, world["author"], world["community"], title=f"Arriéré {number}", body="Texte")
+    assert _pending(app) == 2
+    app.config["SEARCH_WORKER"] = "inline"
+    monkeypatch.setattr(outbox, "BATCH_SIZE", 1)
+    monkeypatch.setattr(outbox, "INLINE_MAX_BATCHES", 1)
+    write(api, world["author"], world["community"], title="Arriéré 2", body="Texte")
+    assert outbox.wait_until_indexed(app)
+    assert _pending(app) == 0
+    assert search(api, world["reader"], q="arriere")["total"] == 3
