@@ -22,7 +22,7 @@ from whoosh.matching import IntersectionMatcher, NullMatcherClass, WrappingMatch
 from whoosh.multiproc import MpWriter
 from whoosh.util.times import datetime_to_long
 
-from search import bounds
+from search import bounds, whoosh_fixes
 from search.analysis import analyse, fold, french_analyzer
 from search.backends import FACETS, Hit, SearchBackend, SearchHits, SearchRequest
 from search.documents import IndexBatch, SearchDocument, document_key
@@ -43,7 +43,8 @@ TITLE_BOOST = 2.0
 PART_BREAK = "\u2029"
 # A rebuild sorts its postings in memory, spilling sorted runs to disk when the pool is full, then
 # merges them: a larger pool means fewer runs pickled out and read back. On 45,511 documents,
-# 128 MB -> 512 MB (with the column fix below): 54.9 -> 39.3 s, 482 MB resident at most.
+# 128 MB -> 512 MB (with the missing columns remembered, `whoosh_fixes`): 54.9 -> 39.3 s, 482 MB
+# resident at most.
 REBUILD_POOL_MB = 512
 # Up to this many documents a rebuild stays in one process (tests, small sites); beyond, the
 # indexing is shared between processes, each taking batches of documents and writing its own
@@ -52,163 +53,7 @@ REBUILD_IN_PROCESS = 20_000
 REBUILD_PROCESSES = min(os.cpu_count() or 1, 4)
 REBUILD_BATCH = 500
 
-
-def _remember_missing_columns() -> None:
-    """Whoosh 2.7's segment reader looks for a field's length column on disk (one ``stat``) each
-    time it is asked for a length the field does not keep (unscored fields), and the writer asks at
-    every posting it writes: 765,000 calls, about a tenth of a rebuild of 45,511 documents. A
-    segment never gains a column, so each reader now remembers the ones it found missing."""
-    from whoosh.codec import whoosh3
-
-    looked_up = whoosh3.W3PerDocReader._cached_reader
-    if getattr(looked_up, "remembers_missing", False):
-        return
-
-    def cached_reader(self, fieldname, column):
-        missing = self.__dict__.setdefault("_rse_missing_columns", set())
-        if fieldname in missing:
-            return None
-        reader = looked_up(self, fieldname, column)
-        if reader is None:
-            missing.add(fieldname)
-        return reader
-
-    cached_reader.remembers_missing = True
-    whoosh3.W3PerDocReader._cached_reader = cached_reader
-
-
-_remember_missing_columns()
-
-
-def _read_lengths_whole() -> None:
-    """Whoosh 2.7 reads a document's field length from the segment's file, one read per call; a
-    rebuild asks for it at every posting it writes (about 8 % of its CPU) and BM25 at every match
-    it scores. A length is one byte per document and field: a segment reader now reads a field's
-    lengths once, whole (2.3 MB for the text and title fields of a 1,150,000-document segment)."""
-    from whoosh.codec import whoosh3
-
-    if getattr(whoosh3.W3PerDocReader.doc_field_length, "reads_whole", False):
-        return
-
-    def whole_column(reader) -> bytes:
-        if getattr(reader, "_fixedlen", None) == 1 and hasattr(reader, "_dbfile"):
-            return bytes(reader._dbfile.get(reader._basepos, reader._count))
-        return bytes(reader)
-
-    def doc_field_length(self, docnum, fieldname, default=0):
-        if docnum > self._doccount:
-            raise IndexError(f"Asked for docnum {docnum!r} of {self._doccount}")
-        columns = self.__dict__.setdefault("_rse_lengths", {})
-        lengths = columns.get(fieldname)
-        if lengths is None:
-            reader = self._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
-            if reader is None:
-                return default
-            lengths = columns[fieldname] = whole_column(reader)
-        lbyte = lengths[docnum] if docnum < len(lengths) else 0
-        # As Whoosh's own: nothing (None) for a document without the field.
-        return whoosh3.byte_to_length(lbyte) if lbyte else None
-
-    doc_field_length.reads_whole = True
-    whoosh3.W3PerDocReader.doc_field_length = doc_field_length
-
-
-_read_lengths_whole()
-
-
-def _reuse_segment_readers() -> None:
-    """Whoosh 2.7's ``Searcher.refresh`` means to reuse the readers of the segments that did not
-    change, but looks them up by index generation instead of segment id, so it never finds one:
-    after every commit each search thread reopened every segment, the largest included (about
-    two seconds at a million posts, which is how long a new post took to become searchable). A
-    segment's files never change; only its deleted documents do, kept on its ``Segment`` object
-    in the table of contents, so a reused reader is pointed at the new one."""
-    from whoosh.index import FileIndex
-    from whoosh.reading import EmptyReader, MultiReader, SegmentReader
-
-    if getattr(FileIndex._reader, "reuses_segments", False):
-        return
-
-    def reader(cls, storage, schema, segments, generation, reuse=None):
-        if not segments:
-            return EmptyReader(schema)
-        reusable = {}
-        if reuse is not None:
-            reusable = {
-                leaf.segment().segment_id(): leaf
-                for leaf, _offset in reuse.leaf_readers()
-                if isinstance(leaf, SegmentReader) and not leaf.is_closed
-            }
-        readers = []
-        try:
-            for segment in segments:
-                leaf = reusable.pop(segment.segment_id(), None)
-                if leaf is None:
-                    leaf = SegmentReader(storage, schema, segment, generation=generation)
-                else:
-                    leaf._segment = leaf._perdoc._segment = segment
-                    leaf._gen = generation
-                readers.append(leaf)
-        finally:
-            for leaf in reusable.values():
-                leaf.close()
-        return readers[0] if len(readers) == 1 else MultiReader(readers, generation=generation)
-
-    reader.reuses_segments = True
-    FileIndex._reader = classmethod(reader)
-
-
-_reuse_segment_readers()
-
-
-def _skip_by_bisection() -> None:
-    """Whoosh 2.7's posting matcher skips to a document one posting at a time, three method calls
-    each: a large part of a search for two words, whose intersection skips the more frequent
-    word's postings to the next document holding the other (about a fifth off the p95 of the bench
-    queries at a million posts). A block's document numbers are sorted, so the blocks are skipped
-    by their largest number and the document found by bisection."""
-    from bisect import bisect_left
-
-    from whoosh.codec import whoosh3
-    from whoosh.matching import ReadTooFar
-
-    if getattr(whoosh3.W3LeafMatcher.skip_to, "bisects", False):
-        return
-
-    def skip_to(self, target):
-        if self._atend or self._i >= self._blocklength:
-            raise ReadTooFar
-        if self._ids is None:
-            self._read_ids()
-        if target <= self._ids[self._i]:
-            return
-        while target > self._maxid:
-            if self._lastblock:
-                self._atend = True
-                return
-            self._goto(self._nextoffset)
-        if self._ids is None:
-            self._read_ids()
-        # The block's largest number is at least the target: it is found within the block.
-        self._i = bisect_left(self._ids, target, self._i)
-
-    skip_to.bisects = True
-    whoosh3.W3LeafMatcher.skip_to = skip_to
-
-
-_skip_by_bisection()
-
-
-def _decode_ids_natively() -> None:
-    """Whoosh 2.7 stores a block's document numbers as gaps and adds them up in a Python generator,
-    one step per posting of every block a search reads (thousands for frequent words).
-    ``itertools.accumulate`` gives the same numbers in C."""
-    from whoosh.codec import whoosh3
-
-    whoosh3.delta_decode = itertools.accumulate
-
-
-_decode_ids_natively()
+whoosh_fixes.apply()
 
 
 class PartsAnalyzer(Analyzer):

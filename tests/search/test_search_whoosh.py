@@ -224,3 +224,41 @@ def test_words_found_together_across_many_posting_blocks_are_every_document_hold
         matcher = searcher.reader().postings(TEXT_FIELD, analyse("sparse")[0])
         matcher.skip_to(2999)
         assert not matcher.is_active()
+
+
+def test_postings_written_before_native_pickles_still_read_beside_new_ones(monkeypatch):
+    """Blocks of postings are now pickled with protocol 4; an index's older segments hold
+    protocol 2 blocks, and a search must read both: documents, positions (phrases) and scores."""
+    import pickle
+
+    from whoosh import query as wq
+    from whoosh.codec import whoosh3
+    from whoosh.filedb.filestore import RamStorage
+
+    from search.analysis import analyse
+    from search.whoosh_index import TEXT_FIELD, document_schema
+
+    def texts(first: int):
+        return [
+            (f"post:{n}", f"rapport {'mission urgente' if n % 3 else 'urgente mission'} {n}")
+            for n in range(first, first + 400)
+        ]
+
+    index = RamStorage().create_index(document_schema())
+    native = whoosh3.dumps
+    assert getattr(native, "native_bytes", False)  # the backend's fix is in force
+    monkeypatch.setattr(whoosh3, "dumps", lambda value, protocol=2: pickle.dumps(value, 2))
+    with index.writer() as writer:
+        for key, text in texts(0):
+            writer.add_document(key=key, text=text)
+    monkeypatch.setattr(whoosh3, "dumps", native)
+    with index.writer(merge=False) as writer:
+        for key, text in texts(400):
+            writer.add_document(key=key, text=text)
+    assert len(index._segments()) == 2
+    with index.searcher() as searcher:
+        rapport = searcher.reader().postings(TEXT_FIELD, analyse("rapport")[0])
+        assert len(list(rapport.all_ids())) == 800
+        phrase = wq.Phrase(TEXT_FIELD, analyse("mission urgente"))
+        found = {hit["key"] for hit in searcher.search(phrase, limit=None)}
+        assert found == {f"post:{n}" for n in range(800) if n % 3}
