@@ -202,6 +202,7 @@ class _Rows:
             rows = self.session.execute(
                 select(
                     Post.id,
+                    Post.id.label("post_id"),
                     Post.community_id,
                     Post.author_id,
                     Post.title,
@@ -219,35 +220,9 @@ class _Rows:
             last_id = rows[-1].id
             yield rows
 
-    def post_documents(self, rows) -> list[SearchDocument]:
-        from communities.models import Community
-        from rse.accounts.models import User
-
-        authors = self._names(User, self.author_names, (row.author_id for row in rows))
-        communities = self._names(Community, self.community_names, (row.community_id for row in rows))
-        tags = self._tags([row.id for row in rows])
-        return [
-            SearchDocument(
-                kind="post",
-                object_id=row.id,
-                post_id=row.id,
-                portal_item_id=None,
-                community_id=row.community_id,
-                author_id=row.author_id,
-                author_name=authors[row.author_id],
-                community_name=communities[row.community_id],
-                title=row.title,
-                body=row.body,
-                tags=tags.get(row.id, ()),
-                qualification=row.qualification,
-                priority=row.priority,
-                created_at=row.created_at,
-            )
-            for row in rows
-        ]
-
-    def comment_documents(self, rows) -> list[SearchDocument]:
-        """Rows of a comment joined with its post (``comments`` below)."""
+    def documents(self, kind: str, rows) -> list[SearchDocument]:
+        """Documents of rows of ``posts`` or ``comments``: the same columns, a comment's taken
+        from its post but for its own id, author, body and date."""
         from communities.models import Community
         from rse.accounts.models import User
 
@@ -256,7 +231,7 @@ class _Rows:
         tags = self._tags(sorted({row.post_id for row in rows}))
         return [
             SearchDocument(
-                kind="comment",
+                kind=kind,
                 object_id=row.id,
                 post_id=row.post_id,
                 portal_item_id=None,
@@ -311,14 +286,14 @@ def all_documents(session, batch_size: int = 2000, *, by_community: bool = False
         yield from _portal_item_documents(session, batch_size)
         return
     for posts in rows.posts(batch_size):
-        yield from rows.post_documents(posts)
+        yield from rows.documents("post", posts)
         _end_batch(session)
     last_id = 0
     while True:
         comments = session.execute(rows.comments().where(Comment.id > last_id).limit(batch_size)).all()
         if not comments:
             break
-        yield from rows.comment_documents(comments)
+        yield from rows.documents("comment", comments)
         last_id = comments[-1].id
         _end_batch(session)
     yield from _portal_item_documents(session, batch_size)
@@ -332,10 +307,10 @@ def _documents_by_community(rows: _Rows, batch_size: int) -> Iterator[SearchDocu
     session = rows.session
     for community_id in session.scalars(select(Community.id).order_by(Community.id)).all():
         for posts in rows.posts(batch_size, Post.community_id == community_id):
-            yield from rows.post_documents(posts)
+            yield from rows.documents("post", posts)
             post_ids = [post.id for post in posts]
             comments = session.execute(rows.comments().where(Comment.post_id.in_(post_ids))).all()
-            yield from rows.comment_documents(comments)
+            yield from rows.documents("comment", comments)
             _end_batch(session)
 
 
