@@ -29,6 +29,7 @@ from search.documents import IndexBatch, SearchDocument, document_key
 from search.generations import building, swap_generation
 from search.query import ParsedQuery, parse_date
 from search.snippets import highlight_snippet
+from search.whoosh_matchers import HeapOr, LeapfrogAnd
 
 log = logging.getLogger(__name__)
 
@@ -384,7 +385,7 @@ class _Walk:
         ]
         if request.post_ids is not None:
             self.term_clauses.append(
-                Restriction(wq.Or([wq.Term("post_id", str(value)) for value in request.post_ids]))
+                Restriction(HeapOr([wq.Term("post_id", str(value)) for value in request.post_ids]))
             )
 
     @property
@@ -409,13 +410,13 @@ class _Walk:
         if readable_size * 4 < estimate:
             readable = [wq.Term("community_id", value) for value in self.readable]
             readable += [wq.Term("key", key) for key in self.portal_keys]
-            clauses.append(Restriction(wq.Or(readable)))
+            clauses.append(Restriction(HeapOr(readable)))
         for field_name, wanted in self.value_filters.items():
             if values.matching(field_name, wanted) * 4 < estimate:
-                clauses.append(Restriction(wq.Or([wq.Term(field_name, value) for value in wanted])))
+                clauses.append(Restriction(HeapOr([wq.Term(field_name, value) for value in wanted])))
         if not clauses:
             return None
-        return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+        return clauses[0] if len(clauses) == 1 else LeapfrogAnd(clauses)
 
     def segment(self, subsearcher, offset: int, values: _SegmentValues, words) -> None:
         reader = subsearcher.reader()
@@ -730,7 +731,7 @@ class WhooshBackend(SearchBackend):
             if request.priority_boost:
                 bonus += [wq.Term("priority", name, boost=boost) for name, boost in PRIORITY_BOOSTS.items()]
         walk = _Walk(searcher, request, by_score, deadline, bounds.MAX_COUNTED, phrases)
-        walk.bonus = wq.Or(bonus) if bonus and by_score else None
+        walk.bonus = HeapOr(bonus) if bonus and by_score else None
         if walk.hopeless:
             return SearchHits([], 0, {name: {} for name in FACETS}, warnings)
         generation = self._local.generation
@@ -878,7 +879,7 @@ class WhooshBackend(SearchBackend):
             in_title.extend(wq.Term(TITLE_FIELD, token) for token in analyse(phrase))
         for prefix in parsed.prefixes:
             required.append(self._prefix(searcher, prefix, warnings))
-        positive: wq.Query = wq.And(required) if required else wq.Every()
+        positive: wq.Query = LeapfrogAnd(required) if required else wq.Every()
         in_title = [query for query in in_title if query is not wq.NullQuery]
         if bonus is not None:
             bonus.extend(in_title)
@@ -921,7 +922,7 @@ class WhooshBackend(SearchBackend):
         if len(terms) > bounds.MAX_PREFIX_TERMS:
             warnings.append(bounds.prefix_warning(prefix, len(terms), bounds.MAX_PREFIX_TERMS))
             terms = terms[: bounds.MAX_PREFIX_TERMS]
-        return wq.Or([wq.Term(TEXT_FIELD, term) for term in terms])
+        return HeapOr([wq.Term(TEXT_FIELD, term) for term in terms])
 
     def snippet(self, query: ParsedQuery, text: str) -> str | None:
         return highlight_snippet(query, text)

@@ -1,0 +1,100 @@
+"""The one-loop intersection and union find what Whoosh's own matchers find, with the same scores."""
+
+import random
+
+import pytest
+from whoosh import query as wq
+from whoosh.filedb.filestore import RamStorage
+
+from search.analysis import analyse
+from search.whoosh_index import TEXT_FIELD, document_schema
+from search.whoosh_matchers import HeapOr, LeapfrogAnd
+
+# How often each word appears: postings span many blocks of 128, dense words skip to sparse ones.
+DENSITIES = {"rapport": 0.6, "mission": 0.3, "urgence": 0.08, "budget": 0.02, "frontiere": 0.004}
+DOCUMENTS = 3000
+
+
+@pytest.fixture(scope="module")
+def index():
+    chance = random.Random(7)
+    index = RamStorage().create_index(document_schema())
+    with index.writer() as writer:
+        for number in range(DOCUMENTS):
+            words = [word for word, density in DENSITIES.items() if chance.random() < density]
+            # Repeated words and lengths that vary, so that scores differ from document to document.
+            text = " ".join(words * chance.randint(1, 3)) + " remplissage" * chance.randint(0, 9)
+            writer.add_document(key=f"post:{number}", text=text or "vide")
+    # Deleted documents stay in the segment's postings until a merge: matchers must step over them.
+    with index.writer(merge=False) as writer:
+        for number in range(0, DOCUMENTS, 7):
+            writer.delete_by_term("key", f"post:{number}")
+    return index
+
+
+def term(word: str) -> wq.Term:
+    return wq.Term(TEXT_FIELD, analyse(word)[0])
+
+
+def walk(query, searcher, skips=()):
+    """(document, score) of every match, skipping to each of ``skips`` when the walk reaches it."""
+    matcher = query.matcher(searcher, searcher.context(needs_current=True))
+    found, pending = [], sorted(skips)
+    while matcher.is_active():
+        found.append((matcher.id(), round(matcher.score(), 9)))
+        while pending and pending[0] <= matcher.id():
+            pending.pop(0)
+        if pending:
+            matcher.skip_to(pending.pop(0))
+        else:
+            matcher.next()
+    return found
+
+
+def test_the_leapfrog_intersection_matches_and_scores_as_whooshs_own(index):
+    combinations = [
+        ["rapport", "mission"],
+        ["rapport", "frontiere"],
+        ["budget", "mission", "urgence"],
+        ["rapport", "mission", "urgence", "budget"],
+        ["frontiere", "budget"],
+    ]
+    with index.searcher() as searcher:
+        for words in combinations:
+            expected = walk(wq.And([term(word) for word in words]), searcher)
+            assert expected, words  # the words meet somewhere, or the comparison proves little
+            assert walk(LeapfrogAnd([term(word) for word in words]), searcher) == expected
+            skips = [5, 130, 131, 900, 2500, DOCUMENTS + 10]
+            assert walk(LeapfrogAnd([term(word) for word in words]), searcher, skips) == walk(
+                wq.And([term(word) for word in words]), searcher, skips
+            )
+
+
+def test_the_heap_union_matches_and_scores_as_whooshs_own(index):
+    with index.searcher() as searcher:
+        for words in (["budget", "frontiere"], ["urgence", "budget", "frontiere"], list(DENSITIES)):
+            expected = walk(wq.Or([term(word) for word in words]), searcher)
+            assert walk(HeapOr([term(word) for word in words]), searcher) == expected
+            skips = [0, 129, 1000, 1001, 2999]
+            assert walk(HeapOr([term(word) for word in words]), searcher, skips) == walk(
+                wq.Or([term(word) for word in words]), searcher, skips
+            )
+
+
+def test_unions_inside_an_intersection_and_words_absent_from_the_index(index):
+    with index.searcher() as searcher:
+        mixed = walk(LeapfrogAnd([HeapOr([term("budget"), term("frontiere")]), term("mission")]), searcher)
+        assert mixed == walk(wq.And([wq.Or([term("budget"), term("frontiere")]), term("mission")]), searcher)
+        assert mixed
+        assert walk(LeapfrogAnd([term("rapport"), term("introuvable")]), searcher) == []
+        assert walk(HeapOr([term("introuvable"), term("frontiere")]), searcher) == walk(
+            term("frontiere"), searcher
+        )
+
+
+def test_deleted_documents_are_never_matched(index):
+    with index.searcher() as searcher:
+        found = walk(LeapfrogAnd([term("rapport"), term("mission")]), searcher)
+        found += walk(HeapOr([term("budget"), term("urgence")]), searcher)
+        assert found
+        assert all(document % 7 for document, _score in found)
