@@ -157,8 +157,9 @@ def analyse(text: str) -> list[str]:
 def number_forms(word: str) -> list[str]:
     """The word and its other number: Snowball keeps the plural ``s`` of short words."""
     forms = [word]
-    if len(word) > 3 and word[-1] in "sx" and word[-2] != word[-1]:
-        forms.append(word[:-1])
+    singular = strip_plural(word)
+    if singular != word:
+        forms.append(singular)
     elif word[-1:].isalpha():
         forms.append(word + "s")
     return forms
