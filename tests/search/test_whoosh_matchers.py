@@ -98,3 +98,24 @@ def test_deleted_documents_are_never_matched(index):
         found += walk(HeapOr([term("budget"), term("urgence")]), searcher)
         assert found
         assert all(document % 7 for document, _score in found)
+
+
+def test_scores_from_lengths_at_hand_are_whooshs_bm25_to_the_last_bit(index):
+    from whoosh import scoring
+
+    assert getattr(scoring.BM25FScorer.score, "lengths_at_hand", False)  # the backend's fix is in force
+    with index.searcher() as searcher:
+        reader = searcher.reader()
+        compared = 0
+        for word in DENSITIES:
+            matcher = term(word).matcher(searcher, searcher.context(needs_current=True))
+            scorer = matcher.child.scorer  # under the filter of deleted documents
+            while matcher.is_active():
+                length = reader.doc_field_length(matcher.id(), TEXT_FIELD)
+                expected = scoring.bm25(
+                    scorer.idf, matcher.weight(), length, scorer.avgfl, scorer.B, scorer.K1
+                )
+                assert matcher.score() == expected
+                compared += 1
+                matcher.next()
+        assert compared > 2000
