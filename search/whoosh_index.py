@@ -306,10 +306,10 @@ class _PhraseCheck:
                 self.walking.setdefault(text, []).append(leaf)
         self.own: dict[str, object] = {}
 
-    def _positions(self, token: str, docnum: int) -> set[int] | None:
+    def _positions(self, token: str, docnum: int) -> list[int] | None:
         for leaf in self.walking.get(token, ()):
             if leaf.is_active() and leaf.id() == docnum:
-                return set(leaf.value_as("positions"))
+                return leaf.format.decode_positions(leaf.value())
         if token not in self.own:
             present = (TEXT_FIELD, token) in self.reader
             self.own[token] = self.reader.postings(TEXT_FIELD, token) if present else None
@@ -319,17 +319,21 @@ class _PhraseCheck:
         matcher.skip_to(docnum)
         if not matcher.is_active() or matcher.id() != docnum:
             return None
-        return set(matcher.value_as("positions"))
+        return matcher.value_as("positions")
 
     def matches(self, docnum: int) -> bool:
-        for tokens in self.phrases:
-            positions = [self._positions(token, docnum) for token in tokens]
-            if None in positions:
-                return False
-            first, following = positions[0], positions[1:]
-            if not any(
-                all(start + step in later for step, later in enumerate(following, start=1)) for start in first
-            ):
+        for first, *following in self.phrases:
+            # Where the phrase may start, narrowed token by token.
+            starts = self._positions(first, docnum)
+            for step, token in enumerate(following, start=1):
+                if not starts:
+                    return False
+                positions = self._positions(token, docnum)
+                if positions is None:
+                    return False
+                later = set(positions)
+                starts = [start for start in starts if start + step in later]
+            if not starts:
                 return False
         return True
 
