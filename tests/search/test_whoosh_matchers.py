@@ -119,3 +119,14 @@ def test_scores_from_lengths_at_hand_are_whooshs_bm25_to_the_last_bit(index):
                 compared += 1
                 matcher.next()
         assert compared > 2000
+
+
+def test_positions_decode_to_what_was_written():
+    from whoosh import formats
+
+    assert getattr(formats.Positions.decode_positions, "accumulates", False)
+    positions = formats.Positions()
+    for written in ([], [0], [3, 4, 9, 200], list(range(0, 5000, 7))):
+        encoded = positions.encode(written)
+        assert positions.decode_positions(encoded) == written
+        assert positions.decode_positions(encoded[:-1]) == written  # stored without the pickle's last byte
