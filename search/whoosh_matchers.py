@@ -175,10 +175,10 @@ class LeapfrogAnd(wq.And):
         matchers = [part.matcher(searcher, context) for part in parts]
         if any(not matcher.is_active() for matcher in matchers):
             return NullMatcher()
-        if len(matchers) == 1:
-            return matchers[0]
-        matcher = LeapfrogMatcher(matchers)
-        return matcher if matcher.is_active() else NullMatcher()
+        matcher = matchers[0] if len(matchers) == 1 else LeapfrogMatcher(matchers)
+        if not matcher.is_active():
+            return NullMatcher()
+        return matcher if self.boost == 1.0 else WrappingMatcher(matcher, self.boost)
 
 
 class HeapUnionMatcher(Matcher):

@@ -130,3 +130,14 @@ def test_positions_decode_to_what_was_written():
         encoded = positions.encode(written)
         assert positions.decode_positions(encoded) == written
         assert positions.decode_positions(encoded[:-1]) == written  # stored without the pickle's last byte
+
+
+def test_a_boosted_intersection_or_union_scales_its_scores_as_whooshs_own(index):
+    with index.searcher() as searcher:
+        words = ["mission", "urgence"]
+        assert walk(LeapfrogAnd([term(word) for word in words], boost=2.5), searcher) == walk(
+            wq.And([term(word) for word in words], boost=2.5), searcher
+        )
+        assert walk(HeapOr([term(word) for word in words], boost=0.5), searcher) == walk(
+            wq.Or([term(word) for word in words], boost=0.5), searcher
+        )
