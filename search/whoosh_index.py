@@ -29,7 +29,7 @@ from search.documents import IndexBatch, SearchDocument, document_key
 from search.generations import building, swap_generation
 from search.query import ParsedQuery, parse_date
 from search.snippets import highlight_snippet
-from search.whoosh_matchers import HeapOr, LeapfrogAnd
+from search.whoosh_matchers import HeapOr, LeapfrogAnd, narrowable
 
 log = logging.getLogger(__name__)
 
@@ -456,6 +456,15 @@ class _Walk:
             candidates = iter(range(values.size - 1, -1, -1))
         else:
             matcher = query.matcher(subsearcher, self.context)
+            narrowed = narrowable(matcher)
+            if narrowed is not None:
+                # The cheapest checks below made inside the matcher, before it stands on a
+                # document (a window of documents at a time where it can); portal items (no
+                # community) pass on to their own check.
+                openable = bytearray(readable)
+                openable[0] = 1 if portal else 0
+                narrowed.narrow([(community, openable), *checks])
+                matcher = narrowed
         in_order = (
             _PhraseCheck(reader, self.phrases, matcher) if self.phrases and matcher is not None else None
         )

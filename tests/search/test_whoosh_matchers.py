@@ -141,3 +141,84 @@ def test_a_boosted_intersection_or_union_scales_its_scores_as_whooshs_own(index)
         assert walk(HeapOr([term(word) for word in words], boost=0.5), searcher) == walk(
             wq.Or([term(word) for word in words], boost=0.5), searcher
         )
+
+
+def test_words_intersected_a_window_at_a_time_with_a_union_beside_them(index):
+    with index.searcher() as searcher:
+        parts = [
+            lambda: HeapOr([term("rapport"), term("mission")]),
+            lambda: term("urgence"),
+            lambda: term("budget"),
+        ]
+        expected = walk(
+            wq.And([wq.Or([term("rapport"), term("mission")]), term("urgence"), term("budget")]), searcher
+        )
+        assert expected
+        assert walk(LeapfrogAnd([make() for make in parts]), searcher) == expected
+        skips = [3, 200, 201, 1500, 2900]
+        assert walk(LeapfrogAnd([make() for make in parts]), searcher, skips) == walk(
+            wq.And([wq.Or([term("rapport"), term("mission")]), term("urgence"), term("budget")]),
+            searcher,
+            skips,
+        )
+
+
+def test_which_way_an_intersection_is_walked(index):
+    from search.whoosh_matchers import BlockIntersectionMatcher, LeapfrogMatcher
+
+    with index.searcher() as searcher:
+        context = searcher.context(needs_current=True)
+        words = LeapfrogAnd([term("rapport"), term("mission")]).matcher(searcher, context)
+        assert isinstance(words, BlockIntersectionMatcher)
+        # A rare union leads, and steps the frequent word to it.
+        led = LeapfrogAnd([HeapOr([term("budget"), term("frontiere")]), term("rapport")]).matcher(
+            searcher, context
+        )
+        assert isinstance(led, LeapfrogMatcher)
+
+
+def test_a_window_intersection_narrowed_by_codes_keeps_only_the_flagged_documents(index):
+    from array import array
+
+    with index.searcher() as searcher:
+        codes = array("H", [number % 3 for number in range(DOCUMENTS)])
+        flags = bytearray([0, 1, 0])  # documents whose number leaves 1 when divided by 3
+        expected = [
+            (document, score)
+            for document, score in walk(wq.And([term("rapport"), term("mission")]), searcher)
+            if document % 3 == 1
+        ]
+        assert expected
+        matcher = LeapfrogAnd([term("rapport"), term("mission")]).matcher(
+            searcher, searcher.context(needs_current=True)
+        )
+        matcher.narrow([(codes, flags)])
+        found = []
+        while matcher.is_active():
+            found.append((matcher.id(), round(matcher.score(), 9)))
+            matcher.next()
+        assert found == expected
+
+
+def test_a_lone_word_and_a_union_narrowed_by_codes_keep_only_the_flagged_documents(index):
+    from array import array
+
+    from search.whoosh_matchers import narrowable
+
+    with index.searcher() as searcher:
+        codes = array("H", [number % 3 for number in range(DOCUMENTS)])
+        flags = bytearray([1, 0, 0])
+        context = searcher.context(needs_current=True)
+        for query, whooshs in [
+            (term("mission"), term("mission")),
+            (HeapOr([term("budget"), term("urgence")]), wq.Or([term("budget"), term("urgence")])),
+        ]:
+            expected = [(document, score) for document, score in walk(whooshs, searcher) if document % 3 == 0]
+            assert expected
+            matcher = narrowable(query.matcher(searcher, context))
+            matcher.narrow([(codes, flags)])
+            found = []
+            while matcher.is_active():
+                found.append((matcher.id(), round(matcher.score(), 9)))
+                matcher.next()
+            assert found == expected
