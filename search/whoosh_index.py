@@ -465,9 +465,10 @@ class _Walk:
                 openable[0] = 1 if portal else 0
                 narrowed.narrow([(community, openable), *checks])
                 matcher = narrowed
-        in_order = (
-            _PhraseCheck(reader, self.phrases, matcher) if self.phrases and matcher is not None else None
-        )
+        in_order = None
+        if self.phrases and matcher is not None:
+            checked = hasattr(matcher, "check_phrases") and matcher.check_phrases(TEXT_FIELD, self.phrases)
+            in_order = None if checked else _PhraseCheck(reader, self.phrases, matcher)
         heap, wanted, cap, by_score = self.heap, self.wanted, self.cap, self.by_score
         counted, steps = self.counted, 0
         while True:

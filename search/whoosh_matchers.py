@@ -186,6 +186,8 @@ class BlockIntersectionMatcher(Matcher):
         self.deleted = deleted
         # (codes, flags): a document is kept only if ``flags[codes[docnum]]`` (``narrow``).
         self.keep: list[tuple] = []
+        # Each phrase as the indexes in ``terms`` of its words, in order (``check_phrases``).
+        self.phrases: list[list[int]] = []
         self._found: list[int] = []
         self._next = 0
         self._from = 0
@@ -248,6 +250,8 @@ class BlockIntersectionMatcher(Matcher):
                 found = [docnum for docnum in found if docnum not in self.deleted]
             for codes, flags in self.keep:
                 found = [docnum for docnum in found if flags[codes[docnum]]]
+            if found and self.phrases:
+                found = [docnum for docnum in found if self._holds_phrases(docnum)]
             self._from = end + 1
             if found:
                 self._found, self._next = found, 0
@@ -294,6 +298,44 @@ class BlockIntersectionMatcher(Matcher):
         self._found = found
         if self._id is not None and not all(flags[codes[self._id]] for codes, flags in keep):
             self._advance()
+
+    def check_phrases(self, field_name: str, phrases: list[list[str]]) -> bool:
+        """Keep only documents holding each phrase's words at consecutive positions, read from
+        the blocks in memory as each window is intersected; False (nothing checked) when a word
+        of a phrase is not one of this matcher's term lists."""
+        lists = {}
+        for index, term in enumerate(self.terms):
+            name, text = term.term()
+            lists[(name, text.decode() if isinstance(text, bytes) else text)] = index
+        wanted = [[lists.get((field_name, token)) for token in tokens] for tokens in phrases]
+        if any(index is None for indexes in wanted for index in indexes):
+            return False
+        self.phrases = wanted
+        found, start = self._found, self._next
+        self._found = [*found[:start], *(docnum for docnum in found[start:] if self._holds_phrases(docnum))]
+        if self._id is not None and not self._holds_phrases(self._id):
+            self._advance()
+        return True
+
+    def _positions(self, index: int, docnum: int) -> list[int]:
+        term = self.terms[index]
+        at = bisect_left(term._ids, docnum, term._i)
+        if term._values is None:
+            term._read_values()
+        return term.format.decode_positions(term._values[at])
+
+    def _holds_phrases(self, docnum: int) -> bool:
+        for first, *following in self.phrases:
+            # Where the phrase may start, narrowed word by word.
+            starts = self._positions(first, docnum)
+            for step, index in enumerate(following, start=1):
+                if not starts:
+                    return False
+                later = set(self._positions(index, docnum))
+                starts = [start for start in starts if start + step in later]
+            if not starts:
+                return False
+        return True
 
     def _skip_found(self, target: int) -> None:
         found = self._found

@@ -222,3 +222,22 @@ def test_a_lone_word_and_a_union_narrowed_by_codes_keep_only_the_flagged_documen
                 found.append((matcher.id(), round(matcher.score(), 9)))
                 matcher.next()
             assert found == expected
+
+
+def test_phrases_checked_in_the_window_find_what_whooshs_phrase_finds(index):
+    with index.searcher() as searcher:
+        context = searcher.context(needs_current=True)
+        for words in (["rapport", "mission"], ["mission", "urgence"], ["urgence", "rapport", "mission"]):
+            tokens = [analyse(word)[0] for word in words]
+            expected = [document for document, _score in walk(wq.Phrase(TEXT_FIELD, tokens), searcher)]
+            assert expected, words
+            matcher = LeapfrogAnd([term(word) for word in words]).matcher(searcher, context)
+            assert matcher.check_phrases(TEXT_FIELD, [tokens])
+            found = []
+            while matcher.is_active():
+                found.append(matcher.id())
+                matcher.next()
+            assert found == expected
+        # A phrase whose words are not all among the matcher's lists is left to the caller.
+        matcher = LeapfrogAnd([term("rapport"), term("mission")]).matcher(searcher, context)
+        assert not matcher.check_phrases(TEXT_FIELD, [[analyse("rapport")[0], analyse("budget")[0]]])
