@@ -11,6 +11,7 @@ import threading
 import time
 from array import array
 from collections.abc import Callable, Hashable, Iterable
+from functools import partial
 from pathlib import Path
 
 from whoosh import index
@@ -29,7 +30,7 @@ from search.documents import IndexBatch, SearchDocument, document_key
 from search.generations import building, swap_generation
 from search.query import ParsedQuery, parse_date
 from search.snippets import highlight_snippet
-from search.whoosh_matchers import HeapOr, LeapfrogAnd, narrowable
+from search.whoosh_matchers import HeapOr, LeapfrogAnd, holds_phrase, narrowable
 
 log = logging.getLogger(__name__)
 
@@ -322,20 +323,7 @@ class _PhraseCheck:
         return matcher.value_as("positions")
 
     def matches(self, docnum: int) -> bool:
-        for first, *following in self.phrases:
-            # Where the phrase may start, narrowed token by token.
-            starts = self._positions(first, docnum)
-            for step, token in enumerate(following, start=1):
-                if not starts:
-                    return False
-                positions = self._positions(token, docnum)
-                if positions is None:
-                    return False
-                later = set(positions)
-                starts = [start for start in starts if start + step in later]
-            if not starts:
-                return False
-        return True
+        return all(holds_phrase(partial(self._positions, docnum=docnum), tokens) for tokens in self.phrases)
 
 
 class _Walk:

@@ -10,12 +10,30 @@ but moves the lists in one loop, reading a posting list's current block directly
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from functools import partial
 from heapq import heapify, heappop, heappush
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import Matcher, NullMatcher, ReadTooFar, WrappingMatcher
 from whoosh.matching.wrappers import FilterMatcher
+
+
+def holds_phrase(positions_of, words) -> bool:
+    """Whether ``words`` stand at consecutive positions in a document, ``positions_of(word)``
+    giving a word's positions there (None when the document lacks it): the possible starts are
+    narrowed word by word."""
+    first, *following = words
+    starts = positions_of(first)
+    for step, word in enumerate(following, start=1):
+        if not starts:
+            return False
+        positions = positions_of(word)
+        if positions is None:
+            return False
+        later = set(positions)
+        starts = [start for start in starts if start + step in later]
+    return bool(starts)
 
 
 def _unwrap_deletions(matcher):
@@ -29,16 +47,19 @@ def _unwrap_deletions(matcher):
     return matcher, None
 
 
-class LeapfrogMatcher(Matcher):
-    """The documents every one of ``subs`` matches, in increasing order, scored as their sum.
+class _WalkedOnce(Matcher):
+    """What the matchers below share: walked once, forward, never pruned by quality.
 
-    ``subs`` come rarest first: the rarest list leads, and each other list is moved forward to the
-    document the last one stood on until all agree (leapfrog intersection). A term's list is moved
-    within its current block by bisection, without a method call; any other matcher (a union, a
-    restriction) through its own ``skip_to``.
+    Subclasses keep the current document in ``_id`` (None at the end) and list their parts in
+    ``children``. They are built for one walk of one search: Whoosh's ``copy`` and ``reset``
+    would need copies of term lists, which Whoosh's own lists do not offer.
     """
 
-    def __init__(self, subs):
+    _id: int | None = None
+
+    def _take(self, subs) -> None:
+        """``subs`` without Whoosh's filters of deleted documents (checked here instead), which of
+        them are term lists read directly (``_raw``), and no narrowing yet (``keep``)."""
         self.subs = []
         self.deleted = None
         for sub in subs:
@@ -48,6 +69,43 @@ class LeapfrogMatcher(Matcher):
             self.subs.append(sub)
         self._raw = [type(sub) is W3LeafMatcher for sub in self.subs]
         self.keep: list[tuple] = []
+
+    def is_active(self) -> bool:
+        return self._id is not None
+
+    def id(self) -> int:
+        return self._id
+
+    def supports(self, astype) -> bool:
+        return False
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def max_quality(self) -> float:
+        return sum(child.max_quality() for child in self.children())
+
+    def replace(self, minquality=0):
+        return self if self._id is not None else NullMatcher()
+
+    def copy(self):
+        raise NotImplementedError(f"{type(self).__name__} is walked once")
+
+    def reset(self):
+        raise NotImplementedError(f"{type(self).__name__} is walked once")
+
+
+class LeapfrogMatcher(_WalkedOnce):
+    """The documents every one of ``subs`` matches, in increasing order, scored as their sum.
+
+    ``subs`` come rarest first: the rarest list leads, and each other list is moved forward to the
+    document the last one stood on until all agree (leapfrog intersection). A term's list is moved
+    within its current block by bisection, without a method call; any other matcher (a union, a
+    restriction) through its own ``skip_to``.
+    """
+
+    def __init__(self, subs):
+        self._take(subs)
         self._id = None
         if all(sub.is_active() for sub in self.subs):
             self._settle(self.subs[0].id())
@@ -123,12 +181,6 @@ class LeapfrogMatcher(Matcher):
 
     # Whoosh's matcher interface -------------------------------------------------------------
 
-    def is_active(self) -> bool:
-        return self._id is not None
-
-    def id(self) -> int:
-        return self._id
-
     def next(self):
         if self._id is None:
             raise ReadTooFar
@@ -150,26 +202,8 @@ class LeapfrogMatcher(Matcher):
     def children(self):
         return list(self.subs)
 
-    def supports(self, astype) -> bool:
-        return False
 
-    def supports_block_quality(self) -> bool:
-        return False
-
-    def max_quality(self) -> float:
-        return sum(sub.max_quality() for sub in self.subs)
-
-    def replace(self, minquality=0):
-        return self if self._id is not None else NullMatcher()
-
-    def copy(self):
-        raise NotImplementedError("a leapfrog is walked once")
-
-    def reset(self):
-        raise NotImplementedError("a leapfrog is walked once")
-
-
-class BlockIntersectionMatcher(Matcher):
+class BlockIntersectionMatcher(_WalkedOnce):
     """The documents every one of ``terms`` (term lists of one segment) and ``others`` match.
 
     The leapfrog above costs a loop turn per posting of the rarest list, a microsecond or two: for
@@ -325,17 +359,7 @@ class BlockIntersectionMatcher(Matcher):
         return term.format.decode_positions(term._values[at])
 
     def _holds_phrases(self, docnum: int) -> bool:
-        for first, *following in self.phrases:
-            # Where the phrase may start, narrowed word by word.
-            starts = self._positions(first, docnum)
-            for step, index in enumerate(following, start=1):
-                if not starts:
-                    return False
-                later = set(self._positions(index, docnum))
-                starts = [start for start in starts if start + step in later]
-            if not starts:
-                return False
-        return True
+        return all(holds_phrase(partial(self._positions, docnum=docnum), words) for words in self.phrases)
 
     def _skip_found(self, target: int) -> None:
         found = self._found
@@ -345,12 +369,6 @@ class BlockIntersectionMatcher(Matcher):
             self._from = target
 
     # Whoosh's matcher interface -------------------------------------------------------------
-
-    def is_active(self) -> bool:
-        return self._id is not None
-
-    def id(self) -> int:
-        return self._id
 
     def next(self):
         if self._id is None:
@@ -373,24 +391,6 @@ class BlockIntersectionMatcher(Matcher):
 
     def children(self):
         return [*self.terms, *self.others]
-
-    def supports(self, astype) -> bool:
-        return False
-
-    def supports_block_quality(self) -> bool:
-        return False
-
-    def max_quality(self) -> float:
-        return sum(sub.max_quality() for sub in (*self.terms, *self.others))
-
-    def replace(self, minquality=0):
-        return self if self._id is not None else NullMatcher()
-
-    def copy(self):
-        raise NotImplementedError("a block intersection is walked once")
-
-    def reset(self):
-        raise NotImplementedError("a block intersection is walked once")
 
 
 def narrowable(matcher):
@@ -439,7 +439,7 @@ class LeapfrogAnd(wq.And):
         return matcher if self.boost == 1.0 else WrappingMatcher(matcher, self.boost)
 
 
-class HeapUnionMatcher(Matcher):
+class HeapUnionMatcher(_WalkedOnce):
     """The documents any of ``subs`` matches, in increasing order, scored as the sum of those on it.
 
     The lists wait in one heap by their current document; the ones standing on the current
@@ -449,15 +449,7 @@ class HeapUnionMatcher(Matcher):
     """
 
     def __init__(self, subs):
-        self.subs = []
-        self.deleted = None
-        for sub in subs:
-            sub, deleted = _unwrap_deletions(sub)
-            if deleted:
-                self.deleted = deleted
-            self.subs.append(sub)
-        self._raw = [type(sub) is W3LeafMatcher for sub in self.subs]
-        self.keep: list[tuple] = []
+        self._take(subs)
         self._heap = [(sub.id(), index) for index, sub in enumerate(self.subs) if sub.is_active()]
         heapify(self._heap)
         self._on: list[int] = []
@@ -518,12 +510,6 @@ class HeapUnionMatcher(Matcher):
                 if sub.is_active():
                     heappush(heap, (sub.id(), index))
 
-    def is_active(self) -> bool:
-        return self._id is not None
-
-    def id(self) -> int:
-        return self._id
-
     def next(self):
         if self._id is None:
             raise ReadTooFar
@@ -555,24 +541,6 @@ class HeapUnionMatcher(Matcher):
 
     def children(self):
         return list(self.subs)
-
-    def supports(self, astype) -> bool:
-        return False
-
-    def supports_block_quality(self) -> bool:
-        return False
-
-    def max_quality(self) -> float:
-        return sum(sub.max_quality() for sub in self.subs)
-
-    def replace(self, minquality=0):
-        return self if self._id is not None else NullMatcher()
-
-    def copy(self):
-        raise NotImplementedError("a heap union is walked once")
-
-    def reset(self):
-        raise NotImplementedError("a heap union is walked once")
 
 
 class HeapOr(wq.Or):

@@ -38,7 +38,11 @@ def term(word: str) -> wq.Term:
 
 def walk(query, searcher, skips=()):
     """(document, score) of every match, skipping to each of ``skips`` when the walk reaches it."""
-    matcher = query.matcher(searcher, searcher.context(needs_current=True))
+    return collect(query.matcher(searcher, searcher.context(needs_current=True)), skips)
+
+
+def collect(matcher, skips=()):
+    """(document, score) of every match of ``matcher``, skipping as ``walk`` does."""
     found, pending = [], sorted(skips)
     while matcher.is_active():
         found.append((matcher.id(), round(matcher.score(), 9)))
@@ -193,11 +197,7 @@ def test_a_window_intersection_narrowed_by_codes_keeps_only_the_flagged_document
             searcher, searcher.context(needs_current=True)
         )
         matcher.narrow([(codes, flags)])
-        found = []
-        while matcher.is_active():
-            found.append((matcher.id(), round(matcher.score(), 9)))
-            matcher.next()
-        assert found == expected
+        assert collect(matcher) == expected
 
 
 def test_a_lone_word_and_a_union_narrowed_by_codes_keep_only_the_flagged_documents(index):
@@ -217,11 +217,7 @@ def test_a_lone_word_and_a_union_narrowed_by_codes_keep_only_the_flagged_documen
             assert expected
             matcher = narrowable(query.matcher(searcher, context))
             matcher.narrow([(codes, flags)])
-            found = []
-            while matcher.is_active():
-                found.append((matcher.id(), round(matcher.score(), 9)))
-                matcher.next()
-            assert found == expected
+            assert collect(matcher) == expected
 
 
 def test_phrases_checked_in_the_window_find_what_whooshs_phrase_finds(index):
@@ -233,11 +229,7 @@ def test_phrases_checked_in_the_window_find_what_whooshs_phrase_finds(index):
             assert expected, words
             matcher = LeapfrogAnd([term(word) for word in words]).matcher(searcher, context)
             assert matcher.check_phrases(TEXT_FIELD, [tokens])
-            found = []
-            while matcher.is_active():
-                found.append(matcher.id())
-                matcher.next()
-            assert found == expected
+            assert [document for document, _score in collect(matcher)] == expected
         # A phrase whose words are not all among the matcher's lists is left to the caller.
         matcher = LeapfrogAnd([term("rapport"), term("mission")]).matcher(searcher, context)
         assert not matcher.check_phrases(TEXT_FIELD, [[analyse("rapport")[0], analyse("budget")[0]]])
